@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Build examready (installing build packages first if missing) and run `examready check`.
+# Arguments are passed on: scripts/check.sh --profile onvue -v
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh build
+cargo run --quiet --release -- check "$@"

@@ -1,0 +1,464 @@
+/*!
+The `processes` module: running applications that a proctor prohibits or discourages.
+
+The probe lists running processes through sysinfo: each distinct kernel name and executable file
+name with its pids. Command lines and environments are read by nobody here and recorded nowhere
+(they hold secrets); only the file name of `argv[0]` is used, as a fallback name when the
+executable's path cannot be read. The judge matches the names against the application catalogue
+(`checks/apps.toml`) and the profile's `[processes]` rules, so a saved report can be judged again
+under another profile.
+*/
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, UpdateKind};
+
+use super::{Module, ProbeContext};
+use crate::catalogue::{App, Catalogue, OsFamily};
+use crate::model::{Finding, Judgement};
+use crate::profile::{Profile, SpannedNames, first_unknown};
+
+pub struct Processes;
+
+/// `[processes]` in a profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProcessRequirements {
+    /// Catalogue categories whose running applications fail the check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prohibited: SpannedNames,
+    /// Catalogue categories whose running applications give a warning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discouraged: SpannedNames,
+    /// Single applications (catalogue ids) that fail, whatever their category.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prohibited_apps: SpannedNames,
+    /// Single applications that give a warning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub discouraged_apps: SpannedNames,
+    /// Applications never flagged (the exam software itself).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_apps: SpannedNames,
+}
+
+impl ProcessRequirements {
+    /// Every category and application named must exist in the catalogue.
+    pub fn validate(&self, cat: &Catalogue) -> Result<(), (std::ops::Range<usize>, String)> {
+        for (key, list) in [
+            ("prohibited", &self.prohibited),
+            ("discouraged", &self.discouraged),
+        ] {
+            if let Some(bad) = first_unknown(list, |n| cat.has_category(n)) {
+                let known = cat
+                    .categories
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err((
+                    bad.span(),
+                    format!(
+                        "[processes] {key}: unknown category {:?}; the catalogue has {known}",
+                        bad.get_ref()
+                    ),
+                ));
+            }
+        }
+        for (key, list) in [
+            ("prohibited_apps", &self.prohibited_apps),
+            ("discouraged_apps", &self.discouraged_apps),
+            ("allowed_apps", &self.allowed_apps),
+        ] {
+            if let Some(bad) = first_unknown(list, |n| cat.app(n).is_some()) {
+                return Err((
+                    bad.span(),
+                    format!(
+                        "[processes] {key}: unknown application {:?} (not in checks/apps.toml)",
+                        bad.get_ref()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn names(list: &SpannedNames, name: &str) -> bool {
+        list.iter().any(|n| n.get_ref() == name)
+    }
+
+    /// The rule for one application: `Some(true)` prohibited, `Some(false)` discouraged.
+    pub fn rule_for(&self, app: &App) -> Option<bool> {
+        if Self::names(&self.allowed_apps, &app.id) {
+            None
+        } else if Self::names(&self.prohibited_apps, &app.id)
+            || Self::names(&self.prohibited, &app.category)
+        {
+            Some(true)
+        } else if Self::names(&self.discouraged_apps, &app.id)
+            || Self::names(&self.discouraged, &app.category)
+        {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// A distinct running program.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunningProcess {
+    /// The name the kernel gives (cut to 15 characters on Linux).
+    pub name: String,
+    /// The executable's file name (no directory), when it could be read.
+    pub exe: Option<String>,
+    pub pids: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessFacts {
+    pub os: OsFamily,
+    /// How many processes were scanned.
+    pub scanned: usize,
+    pub processes: Vec<RunningProcess>,
+}
+
+/// Scan running processes (the probe's work; public for the benchmark).
+pub fn scan() -> anyhow::Result<ProcessFacts> {
+    let mut sys = sysinfo::System::new()?;
+    sys.refresh_processes_specifics(
+        ProcessesToUpdate::All,
+        true,
+        ProcessRefreshKind::nothing()
+            .with_exe(UpdateKind::OnlyIfNotSet)
+            .with_cmd(UpdateKind::OnlyIfNotSet),
+    );
+    let me = std::process::id();
+    let mut grouped: BTreeMap<(String, Option<String>), Vec<u32>> = BTreeMap::new();
+    let mut scanned = 0;
+    for (pid, p) in sys.processes() {
+        let pid = pid.as_u32();
+        if pid == me {
+            continue;
+        }
+        let exe = p
+            .exe()
+            .and_then(|e| e.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+            .or_else(|| {
+                // Only the file name of argv[0]; the arguments are never kept.
+                p.cmd().first().and_then(|a| {
+                    std::path::Path::new(a)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                })
+            });
+        let name = p.name().to_string_lossy().into_owned();
+        if exe.is_none() && cfg!(target_os = "linux") && p.cmd().is_empty() {
+            // A kernel thread: no executable, no command line.
+            continue;
+        }
+        scanned += 1;
+        grouped.entry((name, exe)).or_default().push(pid);
+    }
+    let processes = grouped
+        .into_iter()
+        .map(|((name, exe), mut pids)| {
+            pids.sort_unstable();
+            RunningProcess { name, exe, pids }
+        })
+        .collect();
+    Ok(ProcessFacts {
+        os: OsFamily::current(),
+        scanned,
+        processes,
+    })
+}
+
+/// A catalogue application found running, with its pids and the names that matched.
+#[derive(Debug)]
+struct Hit<'a> {
+    app: &'a App,
+    pids: Vec<u32>,
+    names: Vec<String>,
+}
+
+fn generic_close(app: &App, os: OsFamily) -> String {
+    let how = match os {
+        OsFamily::Windows => {
+            "right-click its icon in the taskbar tray and choose Quit/Exit, then end any leftover process in Task Manager"
+        }
+        OsFamily::Macos => {
+            "choose Quit from its menu (Cmd+Q) and from its menu-bar icon, then check Activity Monitor"
+        }
+        OsFamily::Linux => {
+            "quit it from its window or tray icon, then check with `ps` that it is gone"
+        }
+    };
+    format!(
+        "Quit {} completely: {how}. Also stop it from starting with the computer, and restart before check-in.",
+        app.name
+    )
+}
+
+fn pid_list(pids: &[u32]) -> String {
+    let shown: Vec<String> = pids.iter().take(8).map(|p| p.to_string()).collect();
+    let more = pids.len().saturating_sub(8);
+    let mut s = shown.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
+pub fn judge_with(
+    facts: &ProcessFacts,
+    req: &ProcessRequirements,
+    catalogue: &Catalogue,
+    profile: &str,
+) -> Judgement {
+    let mut hits: BTreeMap<&str, Hit> = BTreeMap::new();
+    for p in &facts.processes {
+        let Some(app) = catalogue.match_process(facts.os, &p.name, p.exe.as_deref()) else {
+            continue;
+        };
+        let hit = hits.entry(app.id.as_str()).or_insert_with(|| Hit {
+            app,
+            pids: vec![],
+            names: vec![],
+        });
+        hit.pids.extend(&p.pids);
+        let shown = p.exe.clone().unwrap_or_else(|| p.name.clone());
+        if !hit.names.contains(&shown) {
+            hit.names.push(shown);
+        }
+    }
+    let mut findings = Vec::new();
+    let mut prohibited = Vec::new();
+    let mut discouraged = Vec::new();
+    for hit in hits.values_mut() {
+        hit.pids.sort_unstable();
+        let Some(is_prohibited) = req.rule_for(hit.app) else {
+            continue;
+        };
+        let category = catalogue
+            .categories
+            .get(&hit.app.category)
+            .map(|c| c.to_lowercase())
+            .unwrap_or_else(|| hit.app.category.clone());
+        let plural = if hit.pids.len() == 1 { "" } else { "es" };
+        let message = format!(
+            "{} ({category}) is running: process{plural} {} ({}).",
+            hit.app.name,
+            pid_list(&hit.pids),
+            hit.names.join(", ")
+        );
+        let remedy = hit
+            .app
+            .close
+            .clone()
+            .unwrap_or_else(|| generic_close(hit.app, facts.os));
+        if is_prohibited {
+            prohibited.push(hit.app.name.clone());
+            findings.push(Finding::fail(
+                "app-prohibited",
+                format!("{message} {profile} does not allow it during the exam."),
+                remedy,
+            ));
+        } else {
+            discouraged.push(hit.app.name.clone());
+            findings.push(Finding::warn(
+                "app-discouraged",
+                format!("{message} {profile} advises closing it."),
+                remedy,
+            ));
+        }
+    }
+    if findings.is_empty() {
+        findings.push(Finding::pass(
+            "apps-none",
+            format!(
+                "No prohibited application is running ({} processes checked).",
+                facts.scanned
+            ),
+        ));
+    }
+    let summary = match (prohibited.len(), discouraged.len()) {
+        (0, 0) => format!("{} processes, nothing prohibited", facts.scanned),
+        (0, _) => format!("advised to close: {}", discouraged.join(", ")),
+        (_, 0) => format!("prohibited: {}", prohibited.join(", ")),
+        _ => format!(
+            "prohibited: {}; advised to close: {}",
+            prohibited.join(", "),
+            discouraged.join(", ")
+        ),
+    };
+    Judgement { summary, findings }
+}
+
+impl Module for Processes {
+    type Facts = ProcessFacts;
+    const ID: &'static str = "processes";
+    const TITLE: &'static str = "Running applications";
+    const ABOUT: &'static str =
+        "remote-access, meeting, screen-capture, AI and other applications the proctor prohibits";
+    const CODES: &'static [(&'static str, &'static str)] = &[
+        ("app-prohibited", "a prohibited application is running"),
+        (
+            "app-discouraged",
+            "an application the profile advises closing is running",
+        ),
+        (
+            "apps-none",
+            "no prohibited or discouraged application is running",
+        ),
+    ];
+
+    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<ProcessFacts> {
+        ctx.progress("listing processes");
+        scan()
+    }
+
+    fn judge(facts: &ProcessFacts, profile: &Profile) -> Judgement {
+        judge_with(
+            facts,
+            &profile.file.processes,
+            &profile.catalogue,
+            profile.name(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn req(text: &str) -> ProcessRequirements {
+        toml::from_str(text).unwrap()
+    }
+
+    fn facts(os: OsFamily, procs: &[(&str, Option<&str>, &[u32])]) -> ProcessFacts {
+        ProcessFacts {
+            os,
+            scanned: 120,
+            processes: procs
+                .iter()
+                .map(|(n, e, p)| RunningProcess {
+                    name: n.to_string(),
+                    exe: e.map(str::to_string),
+                    pids: p.to_vec(),
+                })
+                .collect(),
+        }
+    }
+
+    fn cat() -> Catalogue {
+        Catalogue::builtin().unwrap()
+    }
+
+    #[test]
+    fn nothing_running_passes() {
+        let f = facts(
+            OsFamily::Windows,
+            &[("explorer.exe", Some("explorer.exe"), &[10])],
+        );
+        let j = judge_with(
+            &f,
+            &req("prohibited = [\"remote-access\"]"),
+            &cat(),
+            "OnVUE",
+        );
+        assert_eq!(j.status(), Status::Pass);
+        assert_eq!(j.findings[0].code, "apps-none");
+        assert!(j.findings[0].message.contains("120 processes"));
+    }
+
+    #[test]
+    fn prohibited_app_fails_with_pids_and_remedy() {
+        let f = facts(
+            OsFamily::Windows,
+            &[
+                ("TeamViewer.exe", Some("TeamViewer.exe"), &[4321]),
+                (
+                    "TeamViewer_Service.exe",
+                    Some("TeamViewer_Service.exe"),
+                    &[99],
+                ),
+            ],
+        );
+        let j = judge_with(
+            &f,
+            &req("prohibited = [\"remote-access\"]"),
+            &cat(),
+            "OnVUE",
+        );
+        assert_eq!(j.status(), Status::Fail);
+        assert_eq!(j.findings.len(), 1, "one finding per application");
+        let x = &j.findings[0];
+        assert_eq!(x.code, "app-prohibited");
+        assert!(
+            x.message.contains("TeamViewer") && x.message.contains("99, 4321"),
+            "{}",
+            x.message
+        );
+        assert!(x.remedy.as_deref().unwrap().len() > 20);
+        assert!(j.summary.contains("TeamViewer"));
+    }
+
+    #[test]
+    fn discouraged_category_warns() {
+        let f = facts(OsFamily::Linux, &[("TeamViewer", None, &[7])]);
+        let j = judge_with(&f, &req("discouraged = [\"remote-access\"]"), &cat(), "X");
+        assert_eq!(j.status(), Status::Warn);
+        assert_eq!(j.findings[0].code, "app-discouraged");
+    }
+
+    #[test]
+    fn allowed_app_is_never_flagged() {
+        let f = facts(OsFamily::Linux, &[("TeamViewer", None, &[7])]);
+        let j = judge_with(
+            &f,
+            &req("prohibited = [\"remote-access\"]\nallowed_apps = [\"teamviewer\"]"),
+            &cat(),
+            "X",
+        );
+        assert_eq!(j.status(), Status::Pass);
+    }
+
+    #[test]
+    fn single_app_rule_beats_category() {
+        let f = facts(OsFamily::Linux, &[("TeamViewer", None, &[7])]);
+        let j = judge_with(&f, &req("prohibited_apps = [\"teamviewer\"]"), &cat(), "X");
+        assert_eq!(j.status(), Status::Fail);
+        // Not named at all: not judged.
+        let j = judge_with(&f, &req(""), &cat(), "X");
+        assert_eq!(j.status(), Status::Pass);
+    }
+
+    #[test]
+    fn other_os_names_do_not_match() {
+        // "TeamViewer.exe" is a Windows name; on Linux the judge uses the Linux list only.
+        let f = facts(OsFamily::Macos, &[("bash", Some("bash"), &[1])]);
+        let j = judge_with(&f, &req("prohibited = [\"remote-access\"]"), &cat(), "X");
+        assert_eq!(j.status(), Status::Pass);
+    }
+
+    #[test]
+    fn validation_names_unknown_entries() {
+        let c = cat();
+        assert!(req("prohibited = [\"remote-access\"]").validate(&c).is_ok());
+        let e = req("discouraged = [\"nope\"]").validate(&c).unwrap_err();
+        assert!(e.1.contains("unknown category \"nope\""), "{}", e.1);
+        let e = req("allowed_apps = [\"nope\"]").validate(&c).unwrap_err();
+        assert!(e.1.contains("unknown application"), "{}", e.1);
+    }
+
+    #[test]
+    fn scan_finds_this_test_process_parent_but_not_itself() {
+        let f = scan().unwrap();
+        assert!(f.scanned > 0);
+        let me = std::process::id();
+        assert!(!f.processes.iter().any(|p| p.pids.contains(&me)));
+    }
+}

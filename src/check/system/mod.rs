@@ -1,0 +1,735 @@
+/*!
+The `system` module: operating system, CPU, memory, disk, virtualization and displays.
+
+The probe reads facts through sysinfo and small platform code (`virt.rs`, `display.rs`); the
+judge compares them with the profile's `[system]` section.
+*/
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, RefreshKind, System as SysInfo};
+
+use super::fmt::{gb, num};
+use super::{Module, ProbeContext};
+use crate::catalogue::OsFamily;
+use crate::model::{Finding, Judgement, Status};
+use crate::profile::{Gigabytes, Percent, Profile, Resolution};
+
+pub mod display;
+pub mod virt;
+
+pub use display::{DisplayFacts, Monitor};
+pub use virt::{VirtKind, Virtualization};
+
+pub struct System;
+
+// ---------------------------------------------------------------------------------------------
+// Requirements
+// ---------------------------------------------------------------------------------------------
+
+/// `[system]` in a profile. Every field is optional: what a profile leaves out is not judged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SystemRequirements {
+    /// Supported operating systems; a family not listed is unsupported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<BTreeMap<OsFamily, OsRule>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_cpu_cores: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_cpu_cores: Option<u32>,
+    /// Current CPU load above this fails (ProctorU-style live limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cpu_load_percent: Option<Percent>,
+    /// Current CPU load above this warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_max_cpu_load_percent: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_ram_gb: Option<Gigabytes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_ram_gb: Option<Gigabytes>,
+    /// Memory in use above this fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_memory_used_percent: Option<Percent>,
+    /// Memory in use above this warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_max_memory_used_percent: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_free_disk_gb: Option<Gigabytes>,
+    /// `false`: a virtual machine or container fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_virtual_machine: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_displays: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_resolution: Option<Resolution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_resolution: Option<Resolution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_touchscreen: Option<bool>,
+}
+
+/// The rule for one supported OS family.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OsRule {
+    /// Lowest version, dotted (`"10"`, `"12"`, `"10.13.6"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<String>,
+    /// Accepted CPU architectures (`x86_64`, `aarch64`); absent: any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<Vec<String>>,
+    /// Windows S mode allowed?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_s_mode: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemFacts {
+    pub os: OsFacts,
+    pub cpu: CpuFacts,
+    pub memory: MemoryFacts,
+    pub disk: Option<DiskFacts>,
+    pub virtualization: Virtualization,
+    pub displays: DisplayFacts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OsFacts {
+    /// `windows`, `macos` or `linux`; `None` for another system.
+    pub family: Option<OsFamily>,
+    /// `Windows 11 Pro`, `macOS 14.5 Sonoma`, `Debian GNU/Linux 12`.
+    pub name: String,
+    /// The product version compared with the profile (`11`, `14.5`, `12`).
+    pub version: Option<String>,
+    /// Windows edition or Linux distribution id where known.
+    pub edition: Option<String>,
+    pub kernel: Option<String>,
+    /// `x86_64`, `aarch64`, ...
+    pub arch: String,
+    /// Windows S mode; `None` where it does not apply or could not be read.
+    pub s_mode: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpuFacts {
+    pub brand: String,
+    pub logical_cores: usize,
+    pub physical_cores: Option<usize>,
+    pub frequency_mhz: u64,
+    /// Average load of all cores over the sampling window.
+    pub load_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryFacts {
+    pub total_bytes: u64,
+    pub available_bytes: u64,
+    pub used_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiskFacts {
+    /// The mount point of the volume holding the user's home folder.
+    pub mount: String,
+    pub total_bytes: u64,
+    pub free_bytes: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probe
+// ---------------------------------------------------------------------------------------------
+
+impl Module for System {
+    type Facts = SystemFacts;
+    const ID: &'static str = "system";
+    const TITLE: &'static str = "Computer";
+    const ABOUT: &'static str =
+        "operating system, CPU, memory, disk, virtual machine and displays against the profile";
+    const CODES: &'static [(&'static str, &'static str)] = &[
+        (
+            "os-supported",
+            "the operating system and version are supported",
+        ),
+        (
+            "os-unsupported",
+            "the operating system family is not supported by the service",
+        ),
+        (
+            "os-version-old",
+            "the operating system version is below the minimum",
+        ),
+        (
+            "os-arch-unsupported",
+            "the CPU architecture is not supported (e.g. 32-bit)",
+        ),
+        (
+            "os-s-mode",
+            "Windows runs in S mode, which cannot install the exam software",
+        ),
+        (
+            "cpu-cores-low",
+            "fewer CPU cores than required or recommended",
+        ),
+        ("cpu-busy", "the CPU is busy above the live limit"),
+        ("ram-low", "less memory than required or recommended"),
+        ("memory-busy", "too much memory in use right now"),
+        ("disk-low", "too little free disk space"),
+        ("hardware-ok", "CPU, memory and disk meet the profile"),
+        (
+            "vm-detected",
+            "running inside a virtual machine or container",
+        ),
+        ("vm-none", "no virtual machine or container detected"),
+        ("display-count", "more monitors connected than allowed"),
+        (
+            "display-resolution-low",
+            "a monitor's resolution is below the minimum or recommendation",
+        ),
+        ("display-touch", "a touchscreen is present and not allowed"),
+        ("display-ok", "the display setup meets the profile"),
+        (
+            "display-not-checked",
+            "no display server or API answered, so displays were not checked",
+        ),
+    ];
+
+    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
+        ctx.progress("reading CPU load");
+        let mut sys = SysInfo::new_with_specifics(
+            RefreshKind::nothing()
+                .with_cpu(CpuRefreshKind::nothing().with_usage().with_frequency())
+                .with_memory(MemoryRefreshKind::nothing().with_ram()),
+        )?;
+        // CPU usage is a difference between two readings.
+        let window = if ctx.options.quick { 250 } else { 1000 };
+        std::thread::sleep(Duration::from_millis(window).max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
+        sys.refresh_cpu_usage();
+
+        let cpus = sys.cpus();
+        let cpu = CpuFacts {
+            brand: cpus
+                .first()
+                .map(|c| c.brand().trim().to_string())
+                .unwrap_or_default(),
+            logical_cores: cpus.len(),
+            physical_cores: SysInfo::physical_core_count().ok(),
+            frequency_mhz: cpus.first().map(|c| c.frequency()).unwrap_or(0),
+            load_percent: round1(sys.global_cpu_usage() as f64),
+        };
+        let total = sys.total_memory();
+        let available = sys.available_memory();
+        let memory = MemoryFacts {
+            total_bytes: total,
+            available_bytes: available,
+            used_percent: if total > 0 {
+                round1((total.saturating_sub(available)) as f64 * 100.0 / total as f64)
+            } else {
+                0.0
+            },
+        };
+        ctx.progress("detecting virtualization and displays");
+        Ok(SystemFacts {
+            os: probe_os(),
+            cpu,
+            memory,
+            disk: probe_disk(),
+            virtualization: virt::detect(),
+            displays: display::probe(),
+        })
+    }
+
+    fn judge(facts: &SystemFacts, profile: &Profile) -> Judgement {
+        judge(facts, &profile.file.system, profile.name())
+    }
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+fn probe_os() -> OsFacts {
+    let family = if cfg!(target_os = "windows") {
+        Some(OsFamily::Windows)
+    } else if cfg!(target_os = "macos") {
+        Some(OsFamily::Macos)
+    } else if cfg!(target_os = "linux") {
+        Some(OsFamily::Linux)
+    } else {
+        None
+    };
+    let long = SysInfo::long_os_version().ok();
+    let short = SysInfo::os_version().ok();
+    let kernel = SysInfo::kernel_version().ok();
+    let name_os = SysInfo::name().ok();
+    let (version, edition, s_mode) = match family {
+        Some(OsFamily::Windows) => (
+            windows_product_version(short.as_deref(), kernel.as_deref()),
+            long.clone(),
+            windows_s_mode(),
+        ),
+        Some(OsFamily::Linux) => (short.clone(), Some(SysInfo::distribution_id()), None),
+        _ => (short.clone(), None, None),
+    };
+    let name = match (&long, &name_os) {
+        (Some(l), _) if !l.trim().is_empty() => l.trim().to_string(),
+        (_, Some(n)) => n.clone(),
+        _ => std::env::consts::OS.to_string(),
+    };
+    OsFacts {
+        family,
+        name,
+        version,
+        edition,
+        kernel,
+        arch: normalize_arch(&SysInfo::cpu_arch()),
+        s_mode,
+    }
+}
+
+/// `x86_64`/`aarch64` whatever the platform calls them (`AMD64`, `arm64`).
+pub fn normalize_arch(a: &str) -> String {
+    match a.trim().to_ascii_lowercase().as_str() {
+        "amd64" | "x64" | "x86_64" => "x86_64".into(),
+        "arm64" | "aarch64" => "aarch64".into(),
+        "i386" | "i486" | "i586" | "i686" | "x86" => "x86".into(),
+        "" => std::env::consts::ARCH.into(),
+        other => other.into(),
+    }
+}
+
+/// Windows reports 10 as its major version on Windows 11 too; builds from 22000 on are 11.
+pub fn windows_product_version(os_version: Option<&str>, kernel: Option<&str>) -> Option<String> {
+    let build = kernel
+        .and_then(|k| {
+            k.split(|c: char| !c.is_ascii_digit())
+                .find(|s| !s.is_empty())
+        })
+        .and_then(|s| s.parse::<u32>().ok());
+    let major = os_version
+        .and_then(|v| {
+            v.split(|c: char| !c.is_ascii_digit())
+                .find(|s| !s.is_empty())
+        })
+        .and_then(|s| s.parse::<u32>().ok());
+    match (major, build) {
+        (Some(10), Some(b)) if b >= 22000 => Some("11".into()),
+        (Some(m), _) => Some(m.to_string()),
+        (None, Some(b)) if b >= 22000 => Some("11".into()),
+        _ => None,
+    }
+}
+
+/// Windows S mode: `SkuPolicyRequired = 1` under the CI policy key.
+#[cfg(target_os = "windows")]
+fn windows_s_mode() -> Option<bool> {
+    let out = std::process::Command::new("reg")
+        .args([
+            "query",
+            r"HKLM\SYSTEM\CurrentControlSet\Control\CI\Policy",
+            "/v",
+            "SkuPolicyRequired",
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        // The value is absent on machines that never were in S mode.
+        return Some(false);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.contains("0x1"))
+}
+
+#[cfg(not(target_os = "windows"))]
+fn windows_s_mode() -> Option<bool> {
+    None
+}
+
+fn probe_disk() -> Option<DiskFacts> {
+    let disks = Disks::new_with_refreshed_list().ok()?;
+    let home = directories::BaseDirs::new()
+        .map(|b| b.home_dir().to_path_buf())
+        .unwrap_or_else(std::env::temp_dir);
+    disks
+        .iter()
+        .filter(|d| home.starts_with(d.mount_point()))
+        .max_by_key(|d| d.mount_point().as_os_str().len())
+        .map(|d| DiskFacts {
+            mount: d.mount_point().display().to_string(),
+            total_bytes: d.total_space(),
+            free_bytes: d.available_space(),
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judge (pure)
+// ---------------------------------------------------------------------------------------------
+
+/// Compare dotted numeric versions: `"10.13.6" >= "10.13"`. Non-numeric parts count as 0.
+pub fn version_at_least(have: &str, min: &str) -> bool {
+    let parse = |s: &str| -> Vec<u64> {
+        s.split(['.', ' ', '-'])
+            .take_while(|p| !p.is_empty())
+            .map(|p| {
+                p.chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let (h, m) = (parse(have), parse(min));
+    for i in 0..h.len().max(m.len()) {
+        let (a, b) = (
+            h.get(i).copied().unwrap_or(0),
+            m.get(i).copied().unwrap_or(0),
+        );
+        if a != b {
+            return a > b;
+        }
+    }
+    true
+}
+
+fn supported_list(rules: &BTreeMap<OsFamily, OsRule>) -> String {
+    rules
+        .iter()
+        .map(|(fam, r)| match &r.min_version {
+            Some(v) => format!("{} {}+", fam.display(), v),
+            None => fam.display().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+pub fn judge(f: &SystemFacts, req: &SystemRequirements, profile_name: &str) -> Judgement {
+    let mut out = Vec::new();
+    judge_os(f, req, profile_name, &mut out);
+    judge_hardware(f, req, profile_name, &mut out);
+    judge_virtualization(f, req, profile_name, &mut out);
+    judge_displays(f, req, profile_name, &mut out);
+
+    let vm = match &f.virtualization.kind {
+        Some(_) => format!(", {}", f.virtualization.describe()),
+        None => String::new(),
+    };
+    let summary = format!(
+        "{} {}, {} cores, {} GB RAM{}",
+        f.os.name,
+        f.os.arch,
+        f.cpu.logical_cores,
+        gb(f.memory.total_bytes),
+        vm
+    );
+    Judgement {
+        summary,
+        findings: out,
+    }
+}
+
+fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut Vec<Finding>) {
+    let Some(rules) = &req.os else { return };
+    let supported = supported_list(rules);
+    let rule =
+        f.os.family
+            .and_then(|fam| rules.get(&fam).map(|r| (fam, r)));
+    let Some((fam, rule)) = rule else {
+        out.push(Finding::fail(
+            "os-unsupported",
+            format!("{} is not supported by {profile}.", f.os.name),
+            format!(
+                "Take the exam on a computer running {supported}. {profile} will not run on {}; \
+                 a virtual machine or dual-boot from it is not allowed either, so use another computer.",
+                f.os.family.map_or("this system", |f| f.display())
+            ),
+        ));
+        return;
+    };
+    let mut ok = true;
+    if let Some(min) = &rule.min_version {
+        match &f.os.version {
+            Some(v) if !version_at_least(v, min) => {
+                ok = false;
+                out.push(Finding::fail(
+                    "os-version-old",
+                    format!("{} {v} is older than the {} {min} that {profile} requires.", fam.display(), fam.display()),
+                    format!("Update {} to version {min} or later (Settings > Update), or use another computer running {supported}.", fam.display()),
+                ));
+            }
+            None => out.push(Finding::warn(
+                "os-version-old",
+                format!("The {} version could not be read, so it was not compared with the minimum {min}.", fam.display()),
+                format!("Check that this computer runs {} {min} or later.", fam.display()),
+            )),
+            _ => {}
+        }
+    }
+    if let Some(archs) = &rule.architectures
+        && !archs.iter().any(|a| normalize_arch(a) == f.os.arch)
+    {
+        ok = false;
+        out.push(Finding::fail(
+                "os-arch-unsupported",
+                format!("This is a {} system; {profile} requires {}.", f.os.arch, archs.join(" or ")),
+                "Use a 64-bit installation of the operating system (32-bit Windows cannot run the exam software).",
+            ));
+    }
+    if rule.allow_s_mode == Some(false) && f.os.s_mode == Some(true) {
+        ok = false;
+        out.push(Finding::fail(
+            "os-s-mode",
+            format!("Windows is in S mode, which {profile} does not support."),
+            "Switch out of S mode: Settings > System > Activation > Switch to Windows Home/Pro > Go to the Store (free, one-way).",
+        ));
+    }
+    if ok {
+        out.push(Finding::pass(
+            "os-supported",
+            format!(
+                "{} {} is supported (needs {supported}).",
+                f.os.name,
+                f.os.version.as_deref().unwrap_or("")
+            )
+            .replace("  ", " "),
+        ));
+    }
+}
+
+fn judge_hardware(
+    f: &SystemFacts,
+    req: &SystemRequirements,
+    profile: &str,
+    out: &mut Vec<Finding>,
+) {
+    let before = out.len();
+    let cores = f.cpu.logical_cores as u32;
+    if let Some(min) = req.min_cpu_cores.filter(|&m| cores < m) {
+        out.push(Finding::fail(
+            "cpu-cores-low",
+            format!("{cores} CPU cores; {profile} requires at least {min}."),
+            "Use a computer with a faster processor for the exam.",
+        ));
+    } else if let Some(rec) = req.recommended_cpu_cores.filter(|&r| cores < r) {
+        out.push(Finding::warn(
+            "cpu-cores-low",
+            format!("{cores} CPU cores; {profile} recommends {rec} or more."),
+            "Close every other program before the exam so the proctoring software has the processor to itself.",
+        ));
+    }
+    let load = f.cpu.load_percent;
+    if let Some(max) = req.max_cpu_load_percent.filter(|m| load > m.get()) {
+        out.push(Finding::fail(
+            "cpu-busy",
+            format!("The CPU is {}% busy; {profile} needs it under {}%.", num(load), num(max.get())),
+            "Close programs you do not need (Task Manager / Activity Monitor shows what uses the CPU), wait for updates or backups to finish, then check again.",
+        ));
+    } else if let Some(rec) = req
+        .recommended_max_cpu_load_percent
+        .filter(|r| load > r.get())
+    {
+        out.push(Finding::warn(
+            "cpu-busy",
+            format!(
+                "The CPU is {}% busy; under {}% is recommended.",
+                num(load),
+                num(rec.get())
+            ),
+            "Close programs you do not need before the exam, then check again.",
+        ));
+    }
+    let ram = f.memory.total_bytes as f64 / 1e9;
+    // Installed RAM reads a little under its nominal size (firmware reserves some): allow 5 %.
+    let below = |want: Gigabytes| ram < want.get() * 0.95;
+    if let Some(min) = req.min_ram_gb.filter(|&m| below(m)) {
+        out.push(Finding::fail(
+            "ram-low",
+            format!(
+                "{} GB of memory; {profile} requires {} GB.",
+                gb(f.memory.total_bytes),
+                num(min.get())
+            ),
+            "Use a computer with more memory for the exam.",
+        ));
+    } else if let Some(rec) = req.recommended_ram_gb.filter(|&r| below(r)) {
+        out.push(Finding::warn(
+            "ram-low",
+            format!(
+                "{} GB of memory; {profile} recommends {} GB.",
+                gb(f.memory.total_bytes),
+                num(rec.get())
+            ),
+            "Restart the computer before the exam and open nothing but the exam software.",
+        ));
+    }
+    let used = f.memory.used_percent;
+    if let Some(max) = req.max_memory_used_percent.filter(|m| used > m.get()) {
+        out.push(Finding::fail(
+            "memory-busy",
+            format!(
+                "{}% of memory is in use; {profile} needs it under {}%.",
+                num(used),
+                num(max.get())
+            ),
+            "Close programs and browser tabs, or restart the computer, then check again.",
+        ));
+    } else if let Some(rec) = req
+        .recommended_max_memory_used_percent
+        .filter(|r| used > r.get())
+    {
+        out.push(Finding::warn(
+            "memory-busy",
+            format!(
+                "{}% of memory is in use; under {}% is recommended.",
+                num(used),
+                num(rec.get())
+            ),
+            "Close programs and browser tabs you do not need before the exam.",
+        ));
+    }
+    if let (Some(min), Some(disk)) = (req.min_free_disk_gb, &f.disk)
+        && (disk.free_bytes as f64 / 1e9) < min.get()
+    {
+        out.push(Finding::fail(
+                "disk-low",
+                format!("{} GB free on {}; {profile} needs {} GB.", gb(disk.free_bytes), disk.mount, num(min.get())),
+                "Free disk space (empty the recycle bin/trash, remove large downloads) so the exam software can install and record.",
+            ));
+    }
+    if out.len() == before {
+        let disk = f
+            .disk
+            .as_ref()
+            .map(|d| format!(", {} GB free", gb(d.free_bytes)))
+            .unwrap_or_default();
+        out.push(Finding::pass(
+            "hardware-ok",
+            format!(
+                "{} cores at {}% load, {} GB memory ({}% used){disk}.",
+                f.cpu.logical_cores,
+                num(load),
+                gb(f.memory.total_bytes),
+                num(used)
+            ),
+        ));
+    }
+}
+
+fn judge_virtualization(
+    f: &SystemFacts,
+    req: &SystemRequirements,
+    profile: &str,
+    out: &mut Vec<Finding>,
+) {
+    match (&f.virtualization.kind, req.allow_virtual_machine) {
+        (Some(kind), Some(false)) => {
+            let remedy = match kind {
+                VirtKind::Container => {
+                    "Run the exam on the computer itself, not inside a container: install and start the exam software on the host operating system."
+                }
+                VirtKind::VirtualMachine => {
+                    "Take the exam on a physical computer: shut down the virtual machine and run the exam software on the host operating system itself."
+                }
+            };
+            out.push(Finding::fail(
+                "vm-detected",
+                format!(
+                    "This system runs {}; {profile} does not allow virtual machines.",
+                    f.virtualization.describe()
+                ),
+                remedy,
+            ));
+        }
+        (Some(_), _) => out.push(Finding::new(
+            "vm-detected",
+            Status::Pass,
+            format!(
+                "This system runs {} (allowed by this profile).",
+                f.virtualization.describe()
+            ),
+        )),
+        (None, _) => out.push(Finding::pass(
+            "vm-none",
+            "No virtual machine or container detected.",
+        )),
+    }
+}
+
+fn judge_displays(
+    f: &SystemFacts,
+    req: &SystemRequirements,
+    profile: &str,
+    out: &mut Vec<Finding>,
+) {
+    let d = &f.displays;
+    let Some(monitors) = &d.monitors else {
+        out.push(Finding::skip(
+            "display-not-checked",
+            format!(
+                "Displays not checked: {}.",
+                d.unavailable_reason
+                    .as_deref()
+                    .unwrap_or("no display information")
+            ),
+        ));
+        return;
+    };
+    let before = out.len();
+    let n = monitors.len() as u32;
+    if let Some(max) = req.max_displays.filter(|&m| n > m) {
+        out.push(Finding::fail(
+            "display-count",
+            format!("{n} monitors are connected; {profile} allows {max}."),
+            "Disconnect every extra monitor (unplug the cable, not just turn it off). With an external monitor, close the laptop lid and use an external keyboard, mouse and webcam.",
+        ));
+    }
+    for m in monitors {
+        let res = format!("{}x{}", m.width, m.height);
+        if let Some(min) = req
+            .min_resolution
+            .filter(|r| m.width < r.width || m.height < r.height)
+        {
+            out.push(Finding::fail(
+                "display-resolution-low",
+                format!("Monitor {} runs at {res}; {profile} needs at least {min}.", m.name),
+                format!("Raise the resolution to {min} or more in the display settings, with scaling at 100%."),
+            ));
+        } else if let Some(rec) = req
+            .recommended_resolution
+            .filter(|r| m.width < r.width || m.height < r.height)
+        {
+            out.push(Finding::warn(
+                "display-resolution-low",
+                format!("Monitor {} runs at {res}; {rec} is recommended.", m.name),
+                format!("Use {rec} if the monitor supports it: exam items are easier to read."),
+            ));
+        }
+    }
+    if req.allow_touchscreen == Some(false) && d.touchscreen == Some(true) {
+        out.push(Finding::fail(
+            "display-touch",
+            format!("A touchscreen is present; {profile} does not allow touchscreens."),
+            "Disable the touchscreen for the exam (Windows: Device Manager > Human Interface Devices > HID-compliant touch screen > Disable), or use a computer without one.",
+        ));
+    }
+    if out.len() == before {
+        let list = monitors
+            .iter()
+            .map(|m| format!("{}x{}", m.width, m.height))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(Finding::pass(
+            "display-ok",
+            format!("{n} monitor{} ({list}).", if n == 1 { "" } else { "s" }),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;

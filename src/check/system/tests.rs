@@ -1,0 +1,291 @@
+//! The `system` judge on recorded facts: pass, warn and fail for every rule.
+
+use super::*;
+use crate::model::Status;
+
+fn windows11() -> SystemFacts {
+    SystemFacts {
+        os: OsFacts {
+            family: Some(OsFamily::Windows),
+            name: "Windows 11 Pro".into(),
+            version: Some("11".into()),
+            edition: Some("Windows 11 Pro".into()),
+            kernel: Some("22631".into()),
+            arch: "x86_64".into(),
+            s_mode: Some(false),
+        },
+        cpu: CpuFacts {
+            brand: "Intel(R) Core(TM) i5-1135G7".into(),
+            logical_cores: 8,
+            physical_cores: Some(4),
+            frequency_mhz: 2400,
+            load_percent: 12.0,
+        },
+        memory: MemoryFacts {
+            total_bytes: 16_000_000_000,
+            available_bytes: 10_000_000_000,
+            used_percent: 37.5,
+        },
+        disk: Some(DiskFacts {
+            mount: "C:\\".into(),
+            total_bytes: 500_000_000_000,
+            free_bytes: 120_000_000_000,
+        }),
+        virtualization: Virtualization::default(),
+        displays: DisplayFacts {
+            source: Some("user32".into()),
+            monitors: Some(vec![Monitor {
+                name: "DISPLAY1".into(),
+                width: 1920,
+                height: 1080,
+                primary: true,
+            }]),
+            unavailable_reason: None,
+            touchscreen: Some(false),
+        },
+    }
+}
+
+fn onvue_like() -> SystemRequirements {
+    let text = r#"
+min_ram_gb = 4
+recommended_ram_gb = 8
+min_cpu_cores = 2
+recommended_cpu_cores = 4
+max_cpu_load_percent = 85
+recommended_max_cpu_load_percent = 50
+max_memory_used_percent = 95
+recommended_max_memory_used_percent = 90
+min_free_disk_gb = 1
+allow_virtual_machine = false
+max_displays = 1
+min_resolution = "1024x768"
+recommended_resolution = "1920x1080"
+allow_touchscreen = false
+[os.windows]
+min_version = "10"
+architectures = ["x86_64", "aarch64"]
+allow_s_mode = false
+[os.macos]
+min_version = "12"
+"#;
+    toml::from_str(text).unwrap()
+}
+
+fn codes(j: &Judgement, status: Status) -> Vec<String> {
+    j.findings
+        .iter()
+        .filter(|f| f.status == status)
+        .map(|f| f.code.clone())
+        .collect()
+}
+
+fn assert_declared(j: &Judgement) {
+    for f in &j.findings {
+        assert!(
+            <System as Module>::CODES.iter().any(|(c, _)| *c == f.code),
+            "undeclared code {}",
+            f.code
+        );
+        if matches!(f.status, Status::Fail | Status::Warn) {
+            assert!(f.remedy.is_some(), "{} has no remedy", f.code);
+        }
+    }
+}
+
+#[test]
+fn healthy_windows_passes_everything() {
+    let j = judge(&windows11(), &onvue_like(), "OnVUE");
+    assert_declared(&j);
+    assert_eq!(j.status(), Status::Pass, "{:#?}", j.findings);
+    assert_eq!(
+        codes(&j, Status::Pass),
+        ["os-supported", "hardware-ok", "vm-none", "display-ok"]
+    );
+    assert!(j.summary.contains("Windows 11 Pro"));
+}
+
+#[test]
+fn linux_is_unsupported_with_a_remedy_naming_the_alternatives() {
+    let mut f = windows11();
+    f.os.family = Some(OsFamily::Linux);
+    f.os.name = "Debian GNU/Linux 12".into();
+    let j = judge(&f, &onvue_like(), "Pearson OnVUE");
+    assert_declared(&j);
+    let fail = j
+        .findings
+        .iter()
+        .find(|f| f.code == "os-unsupported")
+        .unwrap();
+    assert_eq!(fail.status, Status::Fail);
+    let remedy = fail.remedy.as_deref().unwrap();
+    assert!(
+        remedy.contains("Windows 10+") && remedy.contains("macOS 12+"),
+        "{remedy}"
+    );
+    assert!(remedy.contains("will not run on Linux"), "{remedy}");
+}
+
+#[test]
+fn old_versions_32_bit_and_s_mode_fail() {
+    let mut f = windows11();
+    f.os.family = Some(OsFamily::Macos);
+    f.os.name = "macOS".into();
+    f.os.version = Some("11.7.10".into());
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_eq!(codes(&j, Status::Fail), ["os-version-old"]);
+
+    let mut f = windows11();
+    f.os.arch = "x86".into();
+    f.os.s_mode = Some(true);
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_declared(&j);
+    assert_eq!(
+        codes(&j, Status::Fail),
+        ["os-arch-unsupported", "os-s-mode"]
+    );
+
+    let mut f = windows11();
+    f.os.version = None;
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_eq!(codes(&j, Status::Warn), ["os-version-old"]);
+}
+
+#[test]
+fn cpu_and_memory_rules_warn_then_fail() {
+    let req = onvue_like();
+    let mut f = windows11();
+    f.cpu.logical_cores = 2;
+    f.cpu.load_percent = 60.0;
+    f.memory.total_bytes = 7_900_000_000; // nominal 8 GB reads a little under: no warning
+    f.memory.used_percent = 92.0;
+    let j = judge(&f, &req, "P");
+    assert_declared(&j);
+    assert_eq!(
+        codes(&j, Status::Warn),
+        ["cpu-cores-low", "cpu-busy", "memory-busy"]
+    );
+
+    f.cpu.logical_cores = 1;
+    f.cpu.load_percent = 97.0;
+    f.memory.total_bytes = 3_000_000_000;
+    f.memory.used_percent = 99.0;
+    let j = judge(&f, &req, "P");
+    assert_eq!(
+        codes(&j, Status::Fail),
+        ["cpu-cores-low", "cpu-busy", "ram-low", "memory-busy"]
+    );
+
+    f.memory.total_bytes = 6_000_000_000;
+    let j = judge(&f, &req, "P");
+    assert!(codes(&j, Status::Warn).contains(&"ram-low".to_string()));
+}
+
+#[test]
+fn disk_low_fails() {
+    let mut f = windows11();
+    f.disk.as_mut().unwrap().free_bytes = 500_000_000;
+    let j = judge(&f, &onvue_like(), "P");
+    assert_eq!(codes(&j, Status::Fail), ["disk-low"]);
+}
+
+#[test]
+fn virtual_machine_fails_and_is_named() {
+    let mut f = windows11();
+    f.virtualization = Virtualization {
+        kind: Some(VirtKind::VirtualMachine),
+        name: Some("VMware".into()),
+        hypervisor: None,
+        evidence: vec!["CPUID".into()],
+    };
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    let vm = j.findings.iter().find(|x| x.code == "vm-detected").unwrap();
+    assert_eq!(vm.status, Status::Fail);
+    assert!(
+        vm.message.contains("VMware virtual machine"),
+        "{}",
+        vm.message
+    );
+    assert!(j.summary.contains("VMware"));
+
+    let mut allow = onvue_like();
+    allow.allow_virtual_machine = None;
+    let j = judge(&f, &allow, "Lenient");
+    assert_eq!(j.status(), Status::Pass);
+}
+
+#[test]
+fn two_monitors_low_resolution_and_touch() {
+    let mut f = windows11();
+    let m = f.displays.monitors.as_mut().unwrap();
+    m.push(Monitor {
+        name: "DISPLAY2".into(),
+        width: 1366,
+        height: 768,
+        primary: false,
+    });
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_declared(&j);
+    assert_eq!(codes(&j, Status::Fail), ["display-count"]);
+    assert_eq!(codes(&j, Status::Warn), ["display-resolution-low"]);
+
+    let mut f = windows11();
+    f.displays.monitors.as_mut().unwrap()[0].width = 800;
+    f.displays.monitors.as_mut().unwrap()[0].height = 600;
+    f.displays.touchscreen = Some(true);
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_eq!(
+        codes(&j, Status::Fail),
+        ["display-resolution-low", "display-touch"]
+    );
+}
+
+#[test]
+fn headless_display_is_skipped_not_passed() {
+    let mut f = windows11();
+    f.displays = DisplayFacts {
+        unavailable_reason: Some("no display server".into()),
+        ..DisplayFacts::default()
+    };
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    let d = j
+        .findings
+        .iter()
+        .find(|x| x.code == "display-not-checked")
+        .unwrap();
+    assert_eq!(d.status, Status::Skip);
+    assert!(d.message.contains("no display server"));
+    // A skipped part neither fails the module nor hides that the rest passed.
+    assert_eq!(j.status(), Status::Pass);
+}
+
+#[test]
+fn empty_requirements_judge_nothing_but_still_report() {
+    let j = judge(&windows11(), &SystemRequirements::default(), "Minimal");
+    assert_eq!(j.status(), Status::Pass);
+    assert!(!j.findings.iter().any(|f| f.code.starts_with("os-")));
+}
+
+#[test]
+fn versions_compare_numerically() {
+    assert!(version_at_least("10.13.6", "10.13"));
+    assert!(version_at_least("14.5", "12"));
+    assert!(!version_at_least("11.7.10", "12"));
+    assert!(version_at_least("12", "12.0"));
+    assert!(!version_at_least("10.9", "10.13"));
+}
+
+#[test]
+fn windows_11_is_told_from_its_build() {
+    assert_eq!(
+        windows_product_version(Some("10 (22631)"), Some("22631")).as_deref(),
+        Some("11")
+    );
+    assert_eq!(
+        windows_product_version(Some("10"), Some("19045")).as_deref(),
+        Some("10")
+    );
+    assert_eq!(windows_product_version(None, None), None);
+    assert_eq!(normalize_arch("AMD64"), "x86_64");
+    assert_eq!(normalize_arch("arm64"), "aarch64");
+}

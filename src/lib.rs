@@ -1,0 +1,16 @@
+/*!
+examready: tells a candidate, before an online-proctored exam, whether this computer, its webcam
+and microphone, and its network will pass, what exactly is wrong, and how to fix it.
+
+Layout: probes gather facts (`check::*`), profiles judge them (`profile`, the TOML files under `checks/`),
+renderers print (`render::*`); the `runner` owns concurrency, deadlines and crash isolation and
+`cli` ties them together. `main.rs` only calls [`cli::main`].
+*/
+
+pub mod catalogue;
+pub mod check;
+pub mod cli;
+pub mod model;
+pub mod profile;
+pub mod render;
+pub mod runner;

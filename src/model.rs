@@ -1,0 +1,299 @@
+/*!
+The result model shared by checks, the runner and the renderers.
+
+A check's probe returns facts (plain serializable data); its judge turns facts and a profile
+section into a [`Judgement`]: findings, each with a stable kebab-case code, a message and a remedy.
+The runner wraps that into a [`CheckResult`] (status, duration) and the [`Report`] holds them all.
+Nothing here prints.
+*/
+
+use serde::{Deserialize, Serialize};
+
+/// The JSON report's schema version. Bump it when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The status of one finding or one check.
+///
+/// Ordered by severity for aggregation: a check's status is the worst of its findings'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Skip,
+    Warn,
+    Fail,
+    Timeout,
+    Crash,
+}
+
+impl Status {
+    /// Severity rank used to pick the worst status (higher is worse).
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Skip => 1,
+            Status::Warn => 2,
+            Status::Fail => 3,
+            Status::Timeout => 4,
+            Status::Crash => 5,
+        }
+    }
+
+    /// Whether this status stops the candidate from being ready.
+    ///
+    /// A check that timed out or crashed could not confirm anything, so it blocks readiness too.
+    pub fn blocks_readiness(self) -> bool {
+        matches!(self, Status::Fail | Status::Timeout | Status::Crash)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Skip => "skip",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Timeout => "timeout",
+            Status::Crash => "crash",
+        }
+    }
+
+    /// The worst of a set of statuses; `Pass` when empty.
+    pub fn worst<I: IntoIterator<Item = Status>>(it: I) -> Status {
+        it.into_iter()
+            .max_by_key(|s| s.rank())
+            .unwrap_or(Status::Pass)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a check found: a rule that passed, warned or failed, or a part that was skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable kebab-case code, e.g. `webcam-busy`, `net-upload-low`, `app-prohibited`.
+    pub code: String,
+    pub status: Status,
+    /// What is the case, in one sentence, with the measured figure and the limit.
+    pub message: String,
+    /// What the candidate should do about it; `None` for a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+}
+
+impl Finding {
+    pub fn new(code: &str, status: Status, message: impl Into<String>) -> Self {
+        debug_assert!(
+            is_kebab_case(code),
+            "finding code {code:?} is not kebab-case"
+        );
+        Finding {
+            code: code.to_string(),
+            status,
+            message: message.into(),
+            remedy: None,
+        }
+    }
+    pub fn pass(code: &str, message: impl Into<String>) -> Self {
+        Self::new(code, Status::Pass, message)
+    }
+    pub fn warn(code: &str, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Self::new(code, Status::Warn, message).with_remedy(remedy)
+    }
+    pub fn fail(code: &str, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Self::new(code, Status::Fail, message).with_remedy(remedy)
+    }
+    pub fn skip(code: &str, reason: impl Into<String>) -> Self {
+        Self::new(code, Status::Skip, reason)
+    }
+    pub fn with_remedy(mut self, remedy: impl Into<String>) -> Self {
+        self.remedy = Some(remedy.into());
+        self
+    }
+}
+
+/// Whether `s` is a non-empty kebab-case identifier (`[a-z0-9]+(-[a-z0-9]+)*`).
+pub fn is_kebab_case(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// What a judge returns: a one-line summary for the report and the findings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    pub summary: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Judgement {
+    /// The worst status among the findings. A skipped part does not lower a module that
+    /// checked other things; a module whose every finding is skipped is skipped.
+    pub fn status(&self) -> Status {
+        let checked = self.findings.iter().filter(|f| f.status != Status::Skip);
+        if checked.clone().next().is_none() && !self.findings.is_empty() {
+            return Status::Skip;
+        }
+        Status::worst(checked.map(|f| f.status))
+    }
+}
+
+/// One module's result in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    /// One line for the terminal summary.
+    pub summary: String,
+    pub duration_ms: u64,
+    /// The module's facts as its probe returned them (`null` when the probe produced none).
+    pub facts: serde_json::Value,
+    pub findings: Vec<Finding>,
+}
+
+/// Which profile judged the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// The tool that made the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Ready,
+    NotReady,
+}
+
+impl Verdict {
+    pub fn from_checks(checks: &[CheckResult]) -> Verdict {
+        if checks.iter().any(|c| c.status.blocks_readiness()) {
+            Verdict::NotReady
+        } else {
+            Verdict::Ready
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NotReady => "not-ready",
+        }
+    }
+}
+
+/// The whole readiness report: what `--json` prints and `--output x.json` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// When the run started, RFC 3339 in UTC.
+    pub time: jiff::Timestamp,
+    pub profile: ProfileRef,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    pub fn new(time: jiff::Timestamp, profile: ProfileRef, checks: Vec<CheckResult>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            time,
+            profile,
+            verdict: Verdict::from_checks(&checks),
+            checks,
+        }
+    }
+
+    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_status_orders_by_severity() {
+        assert_eq!(Status::worst([]), Status::Pass);
+        assert_eq!(Status::worst([Status::Pass, Status::Warn]), Status::Warn);
+        assert_eq!(Status::worst([Status::Fail, Status::Warn]), Status::Fail);
+        assert_eq!(Status::worst([Status::Skip, Status::Pass]), Status::Skip);
+        assert_eq!(
+            Status::worst([Status::Crash, Status::Timeout]),
+            Status::Crash
+        );
+    }
+
+    #[test]
+    fn kebab_case() {
+        assert!(is_kebab_case("net-upload-low"));
+        assert!(is_kebab_case("os-unsupported"));
+        assert!(is_kebab_case("ram2-low"));
+        assert!(!is_kebab_case("Net-upload"));
+        assert!(!is_kebab_case("net_upload"));
+        assert!(!is_kebab_case("-net"));
+        assert!(!is_kebab_case("net--up"));
+        assert!(!is_kebab_case(""));
+    }
+
+    #[test]
+    fn verdict_blocks_on_fail_timeout_crash_only() {
+        let mk = |status| CheckResult {
+            id: "x".into(),
+            title: "X".into(),
+            status,
+            summary: String::new(),
+            duration_ms: 0,
+            facts: serde_json::Value::Null,
+            findings: vec![],
+        };
+        assert_eq!(
+            Verdict::from_checks(&[mk(Status::Pass), mk(Status::Warn), mk(Status::Skip)]),
+            Verdict::Ready
+        );
+        for bad in [Status::Fail, Status::Timeout, Status::Crash] {
+            assert_eq!(
+                Verdict::from_checks(&[mk(Status::Pass), mk(bad)]),
+                Verdict::NotReady
+            );
+        }
+    }
+
+    #[test]
+    fn status_serializes_kebab() {
+        assert_eq!(
+            serde_json::to_string(&Status::Timeout).unwrap(),
+            "\"timeout\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Verdict::NotReady).unwrap(),
+            "\"not-ready\""
+        );
+    }
+}

@@ -1,0 +1,521 @@
+/*!
+Requirement profiles: one TOML file per proctoring service under `checks/`, embedded in the
+binary, or a user's own file passed with `--profile FILE`.
+
+Parsing is strict: unknown keys, wrong types and out-of-range values are errors that name the
+file, line and column, and they happen before any probe runs. Every requirement is optional: a
+profile that does not state a figure does not judge it (the fact is still reported).
+
+Each module's section type lives next to the module when the module is larger than a few
+fields; the `Profile` struct only lists them.
+*/
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::catalogue::Catalogue;
+
+/// The built-in profiles: `(id, file name, TOML text)`. The first one is the default.
+pub const BUILTIN: &[(&str, &str, &str)] = &[(
+    "onvue",
+    "checks/onvue.toml",
+    include_str!("../checks/onvue.toml"),
+)];
+
+/// The id of the default profile.
+pub const DEFAULT_PROFILE: &str = "onvue";
+
+/// A resolved requirement profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// `onvue` for a built-in profile; the file stem for a user's file.
+    #[serde(skip)]
+    pub id: String,
+    /// Where it came from: `checks/onvue.toml (built in)` or the user's path.
+    #[serde(skip)]
+    pub origin: String,
+    #[serde(flatten)]
+    pub file: ProfileFile,
+    /// The application catalogue the `processes` module (and device rules) match against.
+    #[serde(skip)]
+    pub catalogue: Catalogue,
+}
+
+impl Profile {
+    pub fn name(&self) -> &str {
+        &self.file.profile.name
+    }
+    pub fn reference(&self) -> crate::model::ProfileRef {
+        crate::model::ProfileRef {
+            id: self.id.clone(),
+            name: self.name().to_string(),
+        }
+    }
+}
+
+/// The TOML document as written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub profile: Meta,
+    #[serde(default)]
+    pub runner: RunnerSection,
+    #[serde(default)]
+    pub system: crate::check::system::SystemRequirements,
+    #[serde(default)]
+    pub processes: crate::check::processes::ProcessRequirements,
+}
+
+/// `[profile]`: what this profile is.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Human name, e.g. "Pearson OnVUE".
+    pub name: String,
+    /// The proctoring vendor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// One line on what the profile is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where the figures come from (URLs or document names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// `[runner]`: deadlines per module, in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunnerSection {
+    /// Deadline for a module without its own entry.
+    pub deadline_s: Seconds,
+    pub deadlines: Deadlines,
+}
+
+impl Default for RunnerSection {
+    fn default() -> Self {
+        RunnerSection {
+            deadline_s: Seconds(30.0),
+            deadlines: Deadlines::default(),
+        }
+    }
+}
+
+/// Per-module deadlines (seconds). Unknown module ids are errors.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Deadlines {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processes: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub microphone: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webcam: Option<Seconds>,
+}
+
+impl RunnerSection {
+    /// The deadline for module `id`.
+    pub fn deadline_for(&self, id: &str) -> std::time::Duration {
+        let d = &self.deadlines;
+        let own = match id {
+            "system" => d.system,
+            "processes" => d.processes,
+            "network" => d.network,
+            "microphone" => d.microphone,
+            "speaker" => d.speaker,
+            "webcam" => d.webcam,
+            _ => None,
+        };
+        own.unwrap_or(self.deadline_s).duration()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value types that validate while parsing, so range errors carry the file position.
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! bounded_f64 {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $what:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+        #[serde(try_from = "f64", into = "f64")]
+        pub struct $name(pub f64);
+
+        impl TryFrom<f64> for $name {
+            type Error = String;
+            fn try_from(v: f64) -> Result<Self, String> {
+                if v.is_finite() && ($min..=$max).contains(&v) {
+                    Ok($name(v))
+                } else {
+                    Err(format!("{} must be between {} and {}, got {}", $what, $min, $max, v))
+                }
+            }
+        }
+        impl From<$name> for f64 {
+            fn from(v: $name) -> f64 {
+                v.0
+            }
+        }
+        impl $name {
+            pub fn get(self) -> f64 {
+                self.0
+            }
+        }
+    };
+}
+
+bounded_f64!(
+    /// A bandwidth in megabits per second.
+    Mbps, 0.0, 100_000.0, "a bandwidth in Mbps"
+);
+bounded_f64!(
+    /// A percentage.
+    Percent, 0.0, 100.0, "a percentage"
+);
+bounded_f64!(
+    /// A size in decimal gigabytes (10^9 bytes), as vendors write "GB".
+    Gigabytes, 0.0, 1_000_000.0, "a size in GB"
+);
+bounded_f64!(
+    /// A duration in milliseconds.
+    Millis, 0.0, 3_600_000.0, "a duration in milliseconds"
+);
+bounded_f64!(
+    /// A level in dBFS (0 is full scale).
+    Dbfs, -200.0, 0.0, "a level in dBFS"
+);
+bounded_f64!(
+    /// A plain non-negative number.
+    NonNegative, 0.0, 1e12, "a non-negative number"
+);
+
+/// A duration in seconds, strictly positive.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Seconds(pub f64);
+
+impl TryFrom<f64> for Seconds {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+            Ok(Seconds(v))
+        } else {
+            Err(format!(
+                "a duration in seconds must be above 0 and at most 86400, got {v}"
+            ))
+        }
+    }
+}
+impl From<Seconds> for f64 {
+    fn from(v: Seconds) -> f64 {
+        v.0
+    }
+}
+impl Seconds {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.0)
+    }
+}
+
+/// A screen resolution written `"1024x768"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Resolution {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl TryFrom<String> for Resolution {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+impl std::str::FromStr for Resolution {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("a resolution is written like \"1024x768\", got {s:?}");
+        let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+        let width: u32 = w.trim().parse().map_err(|_| bad())?;
+        let height: u32 = h.trim().parse().map_err(|_| bad())?;
+        if width == 0 || height == 0 || width > 100_000 || height > 100_000 {
+            return Err(bad());
+        }
+        Ok(Resolution { width, height })
+    }
+}
+impl From<Resolution> for String {
+    fn from(r: Resolution) -> String {
+        r.to_string()
+    }
+}
+impl fmt::Display for Resolution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A list of names whose positions in the file are kept, to report unknown names precisely.
+pub type SpannedNames = Vec<Spanned<String>>;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+/// A profile that cannot be used. Its `Display` names the file, line and column where known.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    InvalidNoPosition { file: String, message: String },
+    #[error("cannot read profile {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "unknown profile {name:?}: built-in profiles are {known}; or give the path of a .toml file"
+    )]
+    Unknown { name: String, known: String },
+}
+
+/// 1-based line and column of byte offset `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
+    (line, col)
+}
+
+/// Turn a TOML error into a positioned [`ProfileError`].
+pub fn toml_error(file: &str, text: &str, err: &toml::de::Error) -> ProfileError {
+    let message = err.message().trim().to_string();
+    match err.span() {
+        Some(span) => {
+            let (line, column) = line_col(text, span.start);
+            ProfileError::Invalid {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
+        }
+        None => ProfileError::InvalidNoPosition {
+            file: file.to_string(),
+            message,
+        },
+    }
+}
+
+/// A positioned error at `span` of `text`.
+pub fn error_at(
+    file: &str,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+) -> ProfileError {
+    let (line, column) = line_col(text, span.start);
+    ProfileError::Invalid {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// The built-in profile ids, comma-separated, for messages.
+pub fn builtin_names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(id, _, _)| *id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Find a built-in profile's text by id.
+pub fn builtin(id: &str) -> Option<(&'static str, &'static str)> {
+    BUILTIN
+        .iter()
+        .find(|(bid, _, _)| bid.eq_ignore_ascii_case(id))
+        .map(|(_, file, text)| (*file, *text))
+}
+
+/// Load a profile by built-in id or file path, with the built-in catalogue.
+pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+    let catalogue = Catalogue::builtin().map_err(|e| *e)?;
+    load_with_catalogue(name_or_path, catalogue)
+}
+
+/// Load a profile by built-in id or file path, judged against `catalogue`.
+pub fn load_with_catalogue(
+    name_or_path: &str,
+    catalogue: Catalogue,
+) -> Result<Profile, ProfileError> {
+    if let Some((file, text)) = builtin(name_or_path) {
+        return parse(
+            &name_or_path.to_ascii_lowercase(),
+            &format!("{file} (built in)"),
+            text,
+            catalogue,
+        );
+    }
+    let path = Path::new(name_or_path);
+    let looks_like_path = path.extension().is_some() || name_or_path.contains(['/', '\\']);
+    if !looks_like_path && !path.exists() {
+        return Err(ProfileError::Unknown {
+            name: name_or_path.to_string(),
+            known: builtin_names(),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        file: name_or_path.to_string(),
+        source,
+    })?;
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "custom".into());
+    parse(&id, name_or_path, &text, catalogue)
+}
+
+/// Parse and validate one profile's text.
+pub fn parse(
+    id: &str,
+    origin: &str,
+    text: &str,
+    catalogue: Catalogue,
+) -> Result<Profile, ProfileError> {
+    let file: ProfileFile = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
+    if file.profile.name.trim().is_empty() {
+        return Err(ProfileError::InvalidNoPosition {
+            file: origin.to_string(),
+            message: "[profile] name must not be empty".into(),
+        });
+    }
+    file.processes
+        .validate(&catalogue)
+        .map_err(|(span, msg)| error_at(origin, text, span, msg))?;
+    Ok(Profile {
+        id: id.to_string(),
+        origin: origin.to_string(),
+        file,
+        catalogue,
+    })
+}
+
+/// The resolved profile as TOML (what `profile show` prints).
+pub fn to_toml(profile: &Profile) -> String {
+    toml::to_string_pretty(&profile.file).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+}
+
+/// Helper for sections: look up the first name in `names` not accepted by `known`.
+pub fn first_unknown(
+    names: &[Spanned<String>],
+    known: impl Fn(&str) -> bool,
+) -> Option<&Spanned<String>> {
+    names.iter().find(|n| !known(n.get_ref()))
+}
+
+/// A sorted map alias used by sections that key rules by name.
+pub type Rules<T> = BTreeMap<String, T>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Profile, ProfileError> {
+        parse("t", "t.toml", text, Catalogue::builtin().unwrap())
+    }
+
+    #[test]
+    fn builtin_profiles_parse() {
+        for (id, _, _) in BUILTIN {
+            let p = load(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert!(!p.name().is_empty());
+        }
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("abc", 0), (1, 1));
+        assert_eq!(line_col("abc\ndef", 5), (2, 2));
+    }
+
+    #[test]
+    fn unknown_key_is_positioned() {
+        let e = parse_text("[profile]\nname = \"x\"\n[system]\nbogus = 1\n").unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("t.toml:4:1:"), "{s}");
+        assert!(s.contains("bogus"), "{s}");
+    }
+
+    #[test]
+    fn negative_value_is_positioned() {
+        let e = parse_text("[profile]\nname = \"x\"\n[system]\nmin_ram_gb = -4\n").unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("t.toml:4:"), "{s}");
+        assert!(s.contains("between 0"), "{s}");
+    }
+
+    #[test]
+    fn bad_resolution_is_rejected() {
+        let e = parse_text("[profile]\nname = \"x\"\n[system]\nmin_resolution = \"big\"\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("1024x768"), "{e}");
+    }
+
+    #[test]
+    fn zero_deadline_is_rejected() {
+        let e = parse_text("[profile]\nname = \"x\"\n[runner]\ndeadline_s = 0\n").unwrap_err();
+        assert!(e.to_string().starts_with("t.toml:4:"), "{e}");
+    }
+
+    #[test]
+    fn unknown_category_is_positioned() {
+        let e = parse_text(
+            "[profile]\nname = \"x\"\n[processes]\nprohibited = [\"remote-access\", \"nonsense\"]\n",
+        )
+        .unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("t.toml:4:32:"), "{s}");
+        assert!(s.contains("nonsense"), "{s}");
+    }
+
+    #[test]
+    fn minimal_profile_judges_nothing_extra() {
+        let p = parse_text("[profile]\nname = \"Minimal\"\n").unwrap();
+        assert_eq!(p.name(), "Minimal");
+        assert!(p.file.system.min_ram_gb.is_none());
+        assert_eq!(
+            p.file.runner.deadline_for("system"),
+            std::time::Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn resolution_parses() {
+        let r: Resolution = "1920x1080".parse().unwrap();
+        assert_eq!((r.width, r.height), (1920, 1080));
+        assert!("0x10".parse::<Resolution>().is_err());
+    }
+}

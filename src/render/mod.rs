@@ -1,0 +1,13 @@
+/*!
+Renderers turn a finished [`Report`](crate::model::Report) into text. They never probe.
+
+- `terminal`: the flutter-doctor style summary (colour only where allowed).
+- `json`: the stable JSON report.
+- `progress`: spinners on stderr while modules run (runner events in, nothing else).
+- `output`: `--output FILE`, written atomically in the format its extension names.
+*/
+
+pub mod json;
+pub mod output;
+pub mod progress;
+pub mod terminal;

@@ -1,0 +1,265 @@
+/*!
+The terminal report, in the style of `flutter doctor`:
+
+```text
+[✓] Running applications (0.1 s): 312 processes, nothing prohibited
+[✗] Computer (1.0 s): Debian GNU/Linux 12 x86_64, 2 cores, 24 GB RAM
+    ✗ Debian GNU/Linux 12 is not supported by Pearson OnVUE.
+      → Take the exam on a computer running Windows 10+ or macOS 12+. ...
+
+Not ready for Pearson OnVUE: 1 check failed (Computer).
+```
+
+Findings that need attention are always shown with their remedies; passed findings and the facts
+behind each result only with `-v`. Colour is decided by the caller (`colored`'s override).
+*/
+
+use std::fmt::Write;
+
+use colored::Colorize;
+
+use crate::model::{CheckResult, Finding, Report, Status, Verdict};
+
+/// The `[✓]`-style mark of a check status.
+pub fn mark(status: Status) -> colored::ColoredString {
+    match status {
+        Status::Pass => "[✓]".green(),
+        Status::Warn => "[!]".yellow(),
+        Status::Fail => "[✗]".red(),
+        Status::Skip => "[-]".dimmed(),
+        Status::Timeout => "[⏱]".red(),
+        Status::Crash => "[☠]".red(),
+    }
+}
+
+fn finding_mark(status: Status) -> colored::ColoredString {
+    match status {
+        Status::Pass => "✓".green(),
+        Status::Warn => "!".yellow(),
+        Status::Fail => "✗".red(),
+        Status::Skip => "•".dimmed(),
+        Status::Timeout => "⏱".red(),
+        Status::Crash => "☠".red(),
+    }
+}
+
+fn status_label(status: Status) -> Option<&'static str> {
+    match status {
+        Status::Timeout => Some("timed out"),
+        Status::Crash => Some("crashed"),
+        Status::Skip => Some("skipped"),
+        _ => None,
+    }
+}
+
+fn secs(ms: u64) -> String {
+    if ms < 100 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+fn render_finding(out: &mut String, f: &Finding) {
+    let _ = writeln!(out, "    {} {}", finding_mark(f.status), f.message);
+    if let Some(r) = &f.remedy {
+        let _ = writeln!(out, "      {} {}", "→".cyan(), r);
+    }
+}
+
+/// Facts as `key.sub = value` lines (long lists shortened), for `-v`.
+pub fn flatten_facts(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    const MAX_ITEMS: usize = 12;
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten_facts(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items)
+            if items.iter().all(|i| !i.is_object() && !i.is_array()) =>
+        {
+            let shown: Vec<String> = items
+                .iter()
+                .take(MAX_ITEMS)
+                .map(|i| i.to_string().trim_matches('"').to_string())
+                .collect();
+            let more = items.len().saturating_sub(MAX_ITEMS);
+            let mut s = format!("[{}]", shown.join(", "));
+            if more > 0 {
+                s.push_str(&format!(" (+{more} more)"));
+            }
+            out.push((prefix.to_string(), s));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate().take(MAX_ITEMS) {
+                flatten_facts(&format!("{prefix}[{i}]"), item, out);
+            }
+            if items.len() > MAX_ITEMS {
+                out.push((
+                    format!("{prefix}[..]"),
+                    format!("(+{} more)", items.len() - MAX_ITEMS),
+                ));
+            }
+        }
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+fn render_check(out: &mut String, c: &CheckResult, verbose: bool) {
+    let label = status_label(c.status)
+        .map(|l| format!(", {l}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} {} {}: {}",
+        mark(c.status),
+        c.title.bold(),
+        format!("({}{label})", secs(c.duration_ms)).dimmed(),
+        c.summary
+    );
+    for f in &c.findings {
+        if verbose || f.status != Status::Pass {
+            render_finding(out, f);
+        }
+    }
+    if verbose && !c.facts.is_null() {
+        let mut lines = Vec::new();
+        flatten_facts("", &c.facts, &mut lines);
+        let _ = writeln!(out, "    {}", "facts:".dimmed());
+        for (k, v) in lines {
+            let _ = writeln!(out, "      {} = {}", k.dimmed(), v);
+        }
+    }
+}
+
+/// The whole report as terminal text.
+pub fn render(report: &Report, verbose: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} {} {}\n",
+        "examready".bold(),
+        report.tool.version,
+        "·".dimmed(),
+        format!("profile: {} ({})", report.profile.name, report.profile.id).dimmed()
+    );
+    for c in &report.checks {
+        render_check(&mut out, c, verbose);
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", verdict_line(report));
+    out
+}
+
+/// "Ready for Pearson OnVUE." or "Not ready for ...: 2 checks failed (Computer, Network)."
+pub fn verdict_line(report: &Report) -> String {
+    let blocking: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.status.blocks_readiness())
+        .map(|c| c.title.as_str())
+        .collect();
+    let warned = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn)
+        .count();
+    match report.verdict {
+        Verdict::Ready => {
+            let tail = match warned {
+                0 => "No issues found.".to_string(),
+                1 => "1 check has a warning worth fixing.".to_string(),
+                n => format!("{n} checks have warnings worth fixing."),
+            };
+            format!(
+                "{} {tail}",
+                format!("Ready for {}.", report.profile.name).green().bold()
+            )
+        }
+        Verdict::NotReady => {
+            let n = blocking.len();
+            format!(
+                "{} {} check{} did not pass ({}). Fix the items marked ✗ above, then run examready again.",
+                format!("Not ready for {}:", report.profile.name)
+                    .red()
+                    .bold(),
+                n,
+                if n == 1 { "" } else { "s" },
+                blocking.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProfileRef, Report};
+
+    fn report() -> Report {
+        colored::control::set_override(false);
+        let checks = vec![
+            CheckResult {
+                id: "system".into(),
+                title: "Computer".into(),
+                status: Status::Fail,
+                summary: "Debian 12".into(),
+                duration_ms: 1234,
+                facts: serde_json::json!({"os": {"name": "Debian", "arch": "x86_64"}, "list": [1, 2]}),
+                findings: vec![
+                    Finding::fail("os-unsupported", "Linux is not supported.", "Use Windows."),
+                    Finding::pass("vm-none", "No VM."),
+                ],
+            },
+            CheckResult {
+                id: "processes".into(),
+                title: "Running applications".into(),
+                status: Status::Timeout,
+                summary: "no answer".into(),
+                duration_ms: 30,
+                facts: serde_json::Value::Null,
+                findings: vec![],
+            },
+        ];
+        Report::new(
+            jiff::Timestamp::UNIX_EPOCH,
+            ProfileRef {
+                id: "onvue".into(),
+                name: "Pearson OnVUE".into(),
+            },
+            checks,
+        )
+    }
+
+    #[test]
+    fn default_view_shows_problems_and_remedies_only() {
+        let s = render(&report(), false);
+        assert!(s.contains("[✗] Computer (1.2 s): Debian 12"), "{s}");
+        assert!(
+            s.contains("✗ Linux is not supported.\n      → Use Windows."),
+            "{s}"
+        );
+        assert!(!s.contains("No VM."), "{s}");
+        assert!(
+            s.contains("[⏱] Running applications (30 ms, timed out)"),
+            "{s}"
+        );
+        assert!(s.contains("Not ready for Pearson OnVUE: 2 checks did not pass (Computer, Running applications)."), "{s}");
+        assert!(!s.contains("\u{1b}["), "no colour codes when colour is off");
+    }
+
+    #[test]
+    fn verbose_view_adds_passes_and_facts() {
+        let s = render(&report(), true);
+        assert!(s.contains("✓ No VM."), "{s}");
+        assert!(s.contains("os.name = Debian"), "{s}");
+        assert!(s.contains("list = [1, 2]"), "{s}");
+    }
+}
