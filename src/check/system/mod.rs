@@ -208,7 +208,7 @@ impl Module for System {
                 .with_memory(MemoryRefreshKind::nothing().with_ram()),
         )?;
         // CPU usage is a difference between two readings.
-        let window = if ctx.options.quick { 250 } else { 1000 };
+        let window = if ctx.options.quick { 250 } else { 500 };
         std::thread::sleep(Duration::from_millis(window).max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
         sys.refresh_cpu_usage();
 

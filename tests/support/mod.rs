@@ -1,0 +1,107 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+/// The real binary, with the environment that would change its output removed.
+pub fn examready() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_examready"));
+    c.env_remove("NO_COLOR")
+        .env_remove("EXAMREADY_LOG")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    c
+}
+
+/// Whether the tests run in CI, where a real part that cannot run must fail the test.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A real part is missing: fail under CI, otherwise say so loudly and skip.
+pub fn require(ok: bool, what: &str) -> bool {
+    if !ok {
+        if in_ci() {
+            panic!("cannot run this test's real part under CI: {what}");
+        }
+        eprintln!("SKIPPED: {what}");
+    }
+    ok
+}
+
+/// Whether `name` is an executable on PATH.
+pub fn have(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+/// A copy of `sleep` under another name, started: a real process with a prohibited name.
+pub struct NamedProcess {
+    pub child: Child,
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl NamedProcess {
+    pub fn start(name: &str) -> NamedProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        let sleep = ["/bin/sleep", "/usr/bin/sleep"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.exists())
+            .expect("no sleep binary");
+        std::fs::copy(sleep, &path).unwrap();
+        let child = Command::new(&path).arg("120").spawn().unwrap();
+        NamedProcess {
+            child,
+            _dir: dir,
+            path,
+        }
+    }
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for NamedProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Parse stdout of a `--json` run.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The check with `id` in a JSON report.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report}"))
+}
+
+/// The findings of a check with `code`.
+pub fn findings<'a>(check: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
