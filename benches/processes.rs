@@ -71,6 +71,7 @@ fn scan(c: &mut Criterion) {
 
 /// Wall time and peak resident memory of one run of the real binary (Linux `wait4`).
 #[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the peak memory
 fn run_once() -> (Duration, u64) {
     let start = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_examready"))
