@@ -300,7 +300,10 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     if args.json {
         print_stdout(&render::json::render(&report))?;
     } else {
-        print_stdout(&render::terminal::render(&report, args.verbose))?;
+        let width = std::io::stdout()
+            .is_terminal()
+            .then(|| console::Term::stdout().size().1 as usize);
+        print_stdout(&render::terminal::render(&report, args.verbose, width))?;
         if let Some((path, _)) = &plan.output {
             eprintln!("Report written to {}", path.display());
         }

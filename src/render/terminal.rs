@@ -60,10 +60,38 @@ fn secs(ms: u64) -> String {
     }
 }
 
-fn render_finding(out: &mut String, f: &Finding) {
-    let _ = writeln!(out, "    {} {}", finding_mark(f.status), f.message);
+/// Word-wrap `text` to `width` columns, continuation lines indented by `indent` spaces.
+/// `None` (not a terminal) leaves the text on one line, which is friendlier to grep.
+pub fn wrap(text: &str, indent: usize, width: Option<usize>) -> String {
+    let Some(width) = width.filter(|w| *w > indent + 20) else {
+        return text.to_string();
+    };
+    let avail = width - indent;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > avail {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join(&format!("\n{}", " ".repeat(indent)))
+}
+
+fn render_finding(out: &mut String, f: &Finding, width: Option<usize>) {
+    let _ = writeln!(
+        out,
+        "    {} {}",
+        finding_mark(f.status),
+        wrap(&f.message, 6, width)
+    );
     if let Some(r) = &f.remedy {
-        let _ = writeln!(out, "      {} {}", "→".cyan(), r);
+        let _ = writeln!(out, "      {} {}", "→".cyan(), wrap(r, 8, width));
     }
 }
 
@@ -112,7 +140,7 @@ pub fn flatten_facts(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String,
     }
 }
 
-fn render_check(out: &mut String, c: &CheckResult, verbose: bool) {
+fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<usize>) {
     let label = status_label(c.status)
         .map(|l| format!(", {l}"))
         .unwrap_or_default();
@@ -126,7 +154,7 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool) {
     );
     for f in &c.findings {
         if verbose || f.status != Status::Pass {
-            render_finding(out, f);
+            render_finding(out, f, width);
         }
     }
     if verbose && !c.facts.is_null() {
@@ -139,8 +167,8 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool) {
     }
 }
 
-/// The whole report as terminal text.
-pub fn render(report: &Report, verbose: bool) -> String {
+/// The whole report as terminal text; `width` wraps long lines (a terminal's width, or `None`).
+pub fn render(report: &Report, verbose: bool, width: Option<usize>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -151,7 +179,7 @@ pub fn render(report: &Report, verbose: bool) -> String {
         format!("profile: {} ({})", report.profile.name, report.profile.id).dimmed()
     );
     for c in &report.checks {
-        render_check(&mut out, c, verbose);
+        render_check(&mut out, c, verbose, width);
     }
     out.push('\n');
     let _ = writeln!(out, "{}", verdict_line(report));
@@ -240,7 +268,7 @@ mod tests {
 
     #[test]
     fn default_view_shows_problems_and_remedies_only() {
-        let s = render(&report(), false);
+        let s = render(&report(), false, None);
         assert!(s.contains("[✗] Computer (1.2 s): Debian 12"), "{s}");
         assert!(
             s.contains("✗ Linux is not supported.\n      → Use Windows."),
@@ -256,8 +284,27 @@ mod tests {
     }
 
     #[test]
+    fn wrapping_keeps_words_whole_and_indents() {
+        let w = wrap(
+            "one two three four five six seven eight nine ten eleven twelve",
+            4,
+            Some(30),
+        );
+        for l in w.lines() {
+            assert!(l.chars().count() <= 30, "{l:?}");
+        }
+        assert!(
+            w.lines()
+                .skip(1)
+                .all(|l| l.starts_with("    ") && !l.starts_with("     "))
+        );
+        assert_eq!(w.split_whitespace().count(), 12);
+        assert_eq!(wrap("a b", 4, None), "a b");
+    }
+
+    #[test]
     fn verbose_view_adds_passes_and_facts() {
-        let s = render(&report(), true);
+        let s = render(&report(), true, None);
         assert!(s.contains("✓ No VM."), "{s}");
         assert!(s.contains("os.name = Debian"), "{s}");
         assert!(s.contains("list = [1, 2]"), "{s}");
