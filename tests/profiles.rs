@@ -383,7 +383,7 @@ fn the_same_computer_gets_different_verdicts_per_profile() {
                            "evidence": ["cpuid hypervisor vendor \"VMwareVMware\""]}),
                 )],
             ),
-            "FFFPPPP",
+            "FFFPPFP",
         ),
         (
             "a 1366x768 laptop screen",
@@ -505,7 +505,7 @@ fn a_child_overrides_one_key_and_keeps_the_rest() {
     let p = profile::load(&child).unwrap();
     let onvue = profile::load("onvue").unwrap();
     assert_eq!(p.id, "uni");
-    assert_eq!(p.name(), "Pearson OnVUE (uni)");
+    assert_eq!(p.name(), "Pearson OnVUE (amended)");
     assert_eq!(p.inherits, ["checks/onvue.toml (built in)"]);
     assert!(p.file.profile.extends.is_none(), "resolved away");
     assert_eq!(p.file.system.min_ram_gb.unwrap().get(), 8.0);
@@ -796,4 +796,109 @@ fn every_profile_sets_different_requirements() {
         })
         .collect();
     assert_eq!(distinct.len(), ps.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections waiting for their modules
+// ---------------------------------------------------------------------------------------------
+
+/// `[network]`, `[microphone]`, `[speaker]` and `[webcam]` are written in the vendor profiles as
+/// blocks whose every line starts with `#> `, to be enabled with `sed -i 's/^#> //'` once their
+/// modules are merged. Until then, check that the blocks keep the convention, parse, and use
+/// only the agreed keys and sensible values. (Once enabled, the strict parser takes over.)
+#[test]
+fn pending_sections_follow_the_convention_and_use_the_agreed_keys() {
+    let keys: HashMap<&str, &[&str]> = HashMap::from([
+        (
+            "network",
+            &[
+                "endpoints",
+                "min_download_mbps",
+                "recommended_download_mbps",
+                "min_upload_mbps",
+                "recommended_upload_mbps",
+                "max_latency_ms",
+                "max_jitter_ms",
+                "max_loss_percent",
+                "max_loaded_latency_increase_ms",
+                "allow_vpn",
+                "allow_proxy",
+                "warn_on_wifi",
+            ][..],
+        ),
+        (
+            "microphone",
+            &["required", "allow_virtual", "allow_headset_mic"][..],
+        ),
+        ("speaker", &["required", "allow_headphones"][..]),
+        (
+            "webcam",
+            &["required", "min_resolution", "allow_virtual_camera"][..],
+        ),
+    ]);
+    let mut blocks = 0;
+    for (id, file, text) in BUILTIN {
+        let mut enabled = String::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with("#>") {
+                assert!(
+                    line.starts_with("#> "),
+                    "{file}:{}: a pending line must start with \"#> \"",
+                    n + 1
+                );
+            }
+            enabled.push_str(line.strip_prefix("#> ").unwrap_or(line));
+            enabled.push('\n');
+        }
+        let table: toml::Table = toml::from_str(&enabled)
+            .unwrap_or_else(|e| panic!("{file} with its pending sections enabled: {e}"));
+        for (section, allowed) in &keys {
+            let Some(sec) = table.get(*section) else {
+                continue;
+            };
+            blocks += 1;
+            let sec = sec.as_table().unwrap();
+            for (k, v) in sec {
+                assert!(allowed.contains(&k.as_str()), "{file}: [{section}] {k}");
+                match k.as_str() {
+                    "endpoints" => {
+                        for e in v.as_array().unwrap() {
+                            let host = e.get("host").and_then(|h| h.as_str()).unwrap();
+                            let port = e.get("port").and_then(|p| p.as_integer()).unwrap();
+                            assert!(host.contains('.') && (1..=65535).contains(&port));
+                        }
+                    }
+                    "min_resolution" => {
+                        v.as_str().unwrap().parse::<profile::Resolution>().unwrap();
+                    }
+                    k if k.starts_with("allow_") || k == "required" || k == "warn_on_wifi" => {
+                        assert!(v.is_bool(), "{file}: [{section}] {k}")
+                    }
+                    _ => {
+                        let x = v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap();
+                        assert!(x > 0.0, "{file}: [{section}] {k} = {x}");
+                    }
+                }
+            }
+        }
+        // Minimums never exceed their recommendations.
+        if let Some(net) = table.get("network") {
+            for dir in ["download", "upload"] {
+                let get = |k: String| {
+                    net.get(&k)
+                        .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
+                };
+                if let (Some(min), Some(rec)) = (
+                    get(format!("min_{dir}_mbps")),
+                    get(format!("recommended_{dir}_mbps")),
+                ) {
+                    assert!(min <= rec, "{id}: {dir} {min} > {rec}");
+                }
+            }
+        }
+    }
+    if blocks == 0 {
+        // After the merge the blocks are enabled and parsed strictly by the profile loader.
+        eprintln!("no pending sections left: they are parsed by the profile loader now");
+    }
 }

@@ -143,6 +143,9 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "custom".into())
 }
 
+/// Appended to the parent's name when a child that extends it has no name of its own.
+pub const AMENDED: &str = " (amended)";
+
 /// Load `source`, resolving `extends`, into a profile judged against `catalogue`.
 pub fn resolve(source: Source, catalogue: Catalogue) -> Result<super::Profile, ProfileError> {
     let mut chain: Vec<Source> = Vec::new();
@@ -236,10 +239,13 @@ fn resolve_table(
                 .and_then(Value::as_str)
                 .unwrap_or(&parent.id)
                 .to_string();
-            meta.insert(
-                "name".into(),
-                Value::String(format!("{parent_name} ({})", src.id)),
-            );
+            // The report already shows the id beside the name: "Pearson OnVUE (amended) (uni)".
+            let name = if parent_name.ends_with(AMENDED) {
+                parent_name
+            } else {
+                format!("{parent_name}{AMENDED}")
+            };
+            meta.insert("name".into(), Value::String(name));
         }
     }
     merge(&mut merged, table);
