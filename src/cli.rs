@@ -63,11 +63,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Print the resolved requirements of a built-in profile or a profile file.
+    /// Print the resolved requirements of a built-in profile or a profile file (with what it
+    /// inherits through `extends`), grouped per section.
     Show {
         /// A built-in profile id (see `examready profiles`) or a .toml file.
         name: String,
-        /// Print only the TOML, as a file a user can edit.
+        /// Print a complete TOML file a user can edit (it parses back to the same profile).
         #[arg(long)]
         toml: bool,
     },
@@ -179,34 +180,34 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Some(Command::Profiles) => {
             let mut out = String::new();
-            for (id, file, _) in profile::BUILTIN {
-                let p = profile::load(id)?;
-                let default = if *id == profile::DEFAULT_PROFILE {
+            let profiles = profile::show::builtin_profiles()?;
+            let width = profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
+            for p in &profiles {
+                let default = if p.id == profile::DEFAULT_PROFILE {
                     " (default)"
                 } else {
                     ""
                 };
                 out.push_str(&format!(
-                    "{id:10}  {}{default}: {}  [{file}]\n",
+                    "{:width$}  {}{default}: {}\n",
+                    p.id,
                     p.name(),
                     p.file.profile.description.as_deref().unwrap_or("")
                 ));
             }
+            out.push_str(
+                "\nShow one with `examready profile show NAME`; use one with `examready check --profile NAME`.\n",
+            );
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }
         Some(Command::Profile(ProfileCommand::Show { name, toml })) => {
             let p = profile::load(&name)?;
-            let mut out = String::new();
-            if !toml {
-                out.push_str(&format!(
-                    "# {} ({}), from {}\n# Resolved requirements; keys not shown are not judged.\n\n",
-                    p.name(),
-                    p.id,
-                    p.origin
-                ));
-            }
-            out.push_str(&profile::to_toml(&p));
+            let out = if toml {
+                format!("{}{}", profile::show::toml_header(&p), profile::to_toml(&p))
+            } else {
+                profile::show::describe(&p)
+            };
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }

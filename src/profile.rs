@@ -12,19 +12,49 @@ fields; the `Profile` struct only lists them.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::catalogue::Catalogue;
 
+pub mod inherit;
+pub mod show;
+
 /// The built-in profiles: `(id, file name, TOML text)`. The first one is the default.
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "onvue",
-    "checks/onvue.toml",
-    include_str!("../checks/onvue.toml"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "onvue",
+        "checks/onvue.toml",
+        include_str!("../checks/onvue.toml"),
+    ),
+    (
+        "proctoru",
+        "checks/proctoru.toml",
+        include_str!("../checks/proctoru.toml"),
+    ),
+    ("psi", "checks/psi.toml", include_str!("../checks/psi.toml")),
+    (
+        "examity",
+        "checks/examity.toml",
+        include_str!("../checks/examity.toml"),
+    ),
+    (
+        "honorlock",
+        "checks/honorlock.toml",
+        include_str!("../checks/honorlock.toml"),
+    ),
+    (
+        "respondus",
+        "checks/respondus.toml",
+        include_str!("../checks/respondus.toml"),
+    ),
+    (
+        "examplify",
+        "checks/examplify.toml",
+        include_str!("../checks/examplify.toml"),
+    ),
+];
 
 /// The id of the default profile.
 pub const DEFAULT_PROFILE: &str = "onvue";
@@ -43,6 +73,9 @@ pub struct Profile {
     /// The application catalogue the `processes` module (and device rules) match against.
     #[serde(skip)]
     pub catalogue: Catalogue,
+    /// The profiles this one inherits from, nearest first (`extends`), as their origins.
+    #[serde(skip)]
+    pub inherits: Vec<String>,
 }
 
 impl Profile {
@@ -74,8 +107,13 @@ pub struct ProfileFile {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
-    /// Human name, e.g. "Pearson OnVUE".
+    /// Human name, e.g. "Pearson OnVUE". A profile that `extends` another may leave it out.
+    #[serde(default)]
     pub name: String,
+    /// A built-in profile id or a file (relative to this file) whose values this profile
+    /// inherits and overrides; resolved away on loading (a resolved profile has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<Spanned<String>>,
     /// The proctoring vendor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
@@ -366,64 +404,30 @@ pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
     load_with_catalogue(name_or_path, catalogue)
 }
 
-/// Load a profile by built-in id or file path, judged against `catalogue`.
+/// Load a profile by built-in id or file path, judged against `catalogue`. A profile that
+/// `extends` another is resolved (see [`inherit`]).
 pub fn load_with_catalogue(
     name_or_path: &str,
     catalogue: Catalogue,
 ) -> Result<Profile, ProfileError> {
-    if let Some((file, text)) = builtin(name_or_path) {
-        return parse(
-            &name_or_path.to_ascii_lowercase(),
-            &format!("{file} (built in)"),
-            text,
-            catalogue,
-        );
-    }
-    let path = Path::new(name_or_path);
-    let looks_like_path = path.extension().is_some() || name_or_path.contains(['/', '\\']);
-    if !looks_like_path && !path.exists() {
-        return Err(ProfileError::Unknown {
-            name: name_or_path.to_string(),
-            known: builtin_names(),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-        file: name_or_path.to_string(),
-        source,
-    })?;
-    let id = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "custom".into());
-    parse(&id, name_or_path, &text, catalogue)
+    let source = inherit::Source::locate(name_or_path)?;
+    inherit::resolve(source, catalogue)
 }
 
-/// Parse and validate one profile's text.
+/// Parse and validate one profile's text. `origin` names it in errors; when the text
+/// `extends` a file, the file is looked up relative to `origin`'s directory.
 pub fn parse(
     id: &str,
     origin: &str,
     text: &str,
     catalogue: Catalogue,
 ) -> Result<Profile, ProfileError> {
-    let file: ProfileFile = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
-    if file.profile.name.trim().is_empty() {
-        return Err(ProfileError::InvalidNoPosition {
-            file: origin.to_string(),
-            message: "[profile] name must not be empty".into(),
-        });
-    }
-    file.processes
-        .validate(&catalogue)
-        .map_err(|(span, msg)| error_at(origin, text, span, msg))?;
-    Ok(Profile {
-        id: id.to_string(),
-        origin: origin.to_string(),
-        file,
-        catalogue,
-    })
+    let source = inherit::Source::text(id, origin, text);
+    inherit::resolve(source, catalogue)
 }
 
-/// The resolved profile as TOML (what `profile show` prints).
+/// The resolved profile as TOML (what `profile show --toml` prints): a complete file that
+/// parses back to the same profile.
 pub fn to_toml(profile: &Profile) -> String {
     toml::to_string_pretty(&profile.file).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
 }
