@@ -223,6 +223,12 @@ fn list_commands() {
         .output()
         .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("Pearson OnVUE (onvue)") && s.contains("1024x768"), "{s}");
+    let out = examready()
+        .args(["profile", "show", "onvue", "--toml"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("min_resolution = \"1024x768\""), "{s}");
     assert!(s.contains("[system.os.windows]"), "{s}");
 }
