@@ -52,14 +52,6 @@ fn status_label(status: Status) -> Option<&'static str> {
     }
 }
 
-fn secs(ms: u64) -> String {
-    if ms < 100 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    }
-}
-
 fn render_finding(out: &mut String, f: &Finding) {
     let _ = writeln!(out, "    {} {}", finding_mark(f.status), f.message);
     if let Some(r) = &f.remedy {
@@ -121,7 +113,7 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool) {
         "{} {} {}: {}",
         mark(c.status),
         c.title.bold(),
-        format!("({}{label})", secs(c.duration_ms)).dimmed(),
+        format!("({}{label})", super::plain::duration(c.duration_ms)).dimmed(),
         c.summary
     );
     for f in &c.findings {
@@ -155,6 +147,24 @@ pub fn render(report: &Report, verbose: bool) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}", verdict_line(report));
+    let _ = writeln!(
+        out,
+        "{}",
+        format!("Report id: {} (quote it to support)", report.content_id()).dimmed()
+    );
+    if let Some(exam) = &report.exam {
+        out.push('\n');
+        for line in exam.lines(report.time) {
+            let _ = writeln!(out, "{} {line}", "•".cyan());
+        }
+    }
+    if verbose && !report.checklist.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::checklist::render_text(
+            &report.profile.name,
+            &report.checklist,
+        ));
+    }
     out
 }
 
@@ -261,5 +271,19 @@ mod tests {
         assert!(s.contains("✓ No VM."), "{s}");
         assert!(s.contains("os.name = Debian"), "{s}");
         assert!(s.contains("list = [1, 2]"), "{s}");
+    }
+
+    #[test]
+    fn report_id_always_checklist_with_verbose_only() {
+        let mut r = report();
+        r.checklist = vec!["Clear the desk.".into()];
+        let quiet = render(&r, false);
+        assert!(
+            quiet.contains(&format!("Report id: {}", r.content_id())),
+            "{quiet}"
+        );
+        assert!(!quiet.contains("Clear the desk."), "{quiet}");
+        let loud = render(&r, true);
+        assert!(loud.contains("  [ ] Clear the desk.\n"), "{loud}");
     }
 }
