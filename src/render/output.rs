@@ -196,6 +196,23 @@ mod tests {
     }
 
     #[test]
+    fn failed_rename_removes_the_temporary_file() {
+        // The temporary file is written, then the rename onto a non-empty folder fails.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), b"keep").unwrap();
+        let e = write_atomic(&target, b"data").unwrap_err();
+        assert!(format!("{e:#}").contains("cannot write"), "{e:#}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["r.json"], "no temporary file left");
+        assert_eq!(std::fs::read(target.join("inside")).unwrap(), b"keep");
+    }
+
+    #[test]
     fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("r.json");
