@@ -297,8 +297,8 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// Find a camera snapshot in a module's facts: a base64 string under a key containing
-/// `snapshot` (`snapshot_png_base64`, `snapshot.jpeg_base64` ...), or a PNG/JPEG file named by
-/// a `snapshot_path`-like key. Only real PNG or JPEG data is accepted.
+/// `snapshot` (`snapshot_png_base64`, `snapshot.jpeg` ...), or a PNG/JPEG file named by a
+/// `snapshot_path`-like key. Only real PNG or JPEG data is accepted.
 pub fn find_snapshot(facts: &Value) -> Option<Snapshot> {
     fn walk(key: &str, v: &Value) -> Option<Snapshot> {
         match v {
@@ -312,28 +312,28 @@ pub fn find_snapshot(facts: &Value) -> Option<Snapshot> {
             }),
             Value::String(s) if key.to_ascii_lowercase().contains("snapshot") => {
                 let lower = key.to_ascii_lowercase();
-                if lower.contains("base64") || lower.ends_with("data") {
-                    let b: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-                    let clean = b
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
-                    let mime = mime_of_base64(&b)?;
-                    (clean && !b.is_empty()).then_some(Snapshot { mime, base64: b })
-                } else if lower.contains("path") || lower.contains("file") {
-                    const MAX_BYTES: u64 = 10 << 20;
-                    let meta = std::fs::metadata(s).ok()?;
-                    if !meta.is_file() || meta.len() > MAX_BYTES {
-                        return None;
-                    }
-                    let bytes = std::fs::read(s).ok()?;
-                    let mime = mime_of_bytes(&bytes)?;
-                    Some(Snapshot {
-                        mime,
-                        base64: base64(&bytes),
-                    })
-                } else {
-                    None
+                // Base64 text is recognised by what it decodes to, whatever the key's suffix.
+                let b: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                let clean = b
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
+                if let (true, Some(mime)) = (clean, mime_of_base64(&b)) {
+                    return Some(Snapshot { mime, base64: b });
                 }
+                if !(lower.contains("path") || lower.contains("file")) {
+                    return None;
+                }
+                const MAX_BYTES: u64 = 10 << 20;
+                let meta = std::fs::metadata(s).ok()?;
+                if !meta.is_file() || meta.len() > MAX_BYTES {
+                    return None;
+                }
+                let bytes = std::fs::read(s).ok()?;
+                let mime = mime_of_bytes(&bytes)?;
+                Some(Snapshot {
+                    mime,
+                    base64: base64(&bytes),
+                })
             }
             _ => None,
         }
@@ -417,7 +417,11 @@ mod tests {
         let b64 = base64(png);
         let s = find_snapshot(&json!({"camera": "x", "snapshot_png_base64": b64})).unwrap();
         assert_eq!(s.mime, "image/png");
+        let jpeg = base64(&[0xff, 0xd8, 0xff, 0xe0, 0, 16]);
+        let s = find_snapshot(&json!({"snapshot": {"jpeg": jpeg}})).unwrap();
+        assert_eq!(s.mime, "image/jpeg");
         assert!(find_snapshot(&json!({"snapshot_png_base64": "\" onerror=alert(1)"})).is_none());
+        assert!(find_snapshot(&json!({"snapshot_png_base64": "iVBORw0KGg\"><script>"})).is_none());
         assert!(find_snapshot(&json!({"snapshot_png_base64": "aGVsbG8="})).is_none());
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("snap.jpg");
