@@ -11,16 +11,21 @@ use crate::model::Report;
 
 use super::plain;
 
-/// Escape text for Markdown (inline, one line): markup characters are backslash-escaped and
-/// HTML's `<`, `>` and `&` become entities; line breaks become spaces.
+/// Escape text for Markdown (inline, one line) with backslashes, which CommonMark allows before
+/// any punctuation: `\<` cannot open an HTML tag, `\&` cannot start an entity, and the text
+/// stays readable where a ticket shows it unrendered. Line breaks become spaces.
 pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+            '&' if chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#') =>
+            {
+                out.push_str("\\&")
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '<' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -126,4 +131,20 @@ pub fn render(report: &Report) -> String {
         md(&report.tool.version)
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn escapes_markup_but_stays_readable() {
+        assert_eq!(
+            md("<img src=x onerror=alert(1)>"),
+            "\\<img src=x onerror=alert(1)>"
+        );
+        assert_eq!(md("a | b *c* [d](e)"), "a \\| b \\*c\\* \\[d\\](e)");
+        assert_eq!(md("Q&A &amp; &#60;"), "Q\\&A \\&amp; \\&\\#60;");
+        assert_eq!(md("right-click > Exit\nnext"), "right-click > Exit next");
+    }
 }
