@@ -438,69 +438,6 @@ fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
     Ok(EXIT_READY)
 }
 
-/// Re-judge a saved report's facts under a profile. Modules this build does not know are kept
-/// as skipped, with a finding that says so; a module that timed out or crashed (no facts) keeps
-/// its recorded result.
-pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Result<Report> {
-    use crate::model::{CheckResult, Finding, Status};
-    let checks = recorded
-        .get("checks")
-        .and_then(|c| c.as_array())
-        .context("the file has no \"checks\" list: it is not an examready JSON report")?;
-    let time = recorded
-        .get("time")
-        .and_then(|t| t.as_str())
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .unwrap_or_else(jiff::Timestamp::now);
-    let mut results = Vec::new();
-    for (i, c) in checks.iter().enumerate() {
-        let id = c
-            .get("id")
-            .and_then(|v| v.as_str())
-            .with_context(|| format!("check #{} in the file has no \"id\"", i + 1))?;
-        let facts = c.get("facts").cloned().unwrap_or(serde_json::Value::Null);
-        let duration = std::time::Duration::from_millis(
-            c.get("duration_ms").and_then(|v| v.as_u64()).unwrap_or(0),
-        );
-        let recorded_result = serde_json::from_value::<CheckResult>(c.clone()).ok();
-        match check::find(id) {
-            Some(module) => match recorded_result {
-                Some(r) if facts.is_null() && r.status.blocks_readiness() => results.push(r),
-                _ => results.push(crate::runner::judge_facts(module, facts, profile, duration)),
-            },
-            None => {
-                let title = c
-                    .get("title")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or(id)
-                    .to_string();
-                results.push(CheckResult {
-                    id: id.to_string(),
-                    title,
-                    status: Status::Skip,
-                    summary: "not judged: unknown to this examready".into(),
-                    duration_ms: duration.as_millis() as u64,
-                    facts,
-                    findings: vec![Finding::skip(
-                        "check-unknown",
-                        format!(
-                            "The report holds facts of a check {id:?} that this examready does not \
-                             know (its checks are {}); they were kept but not judged.",
-                            check::ids()
-                        ),
-                    )],
-                });
-            }
-        }
-    }
-    let mut report = Report::new(time, profile.reference(), results);
-    report.exam = recorded
-        .get("exam")
-        .and_then(|e| serde_json::from_value(e.clone()).ok());
-    report.checklist = profile.file.checklist.clean_items();
-    Ok(report.with_id())
-}
-
 fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
     let output = output_target(args.output.as_ref(), args.format)?;
     let text = std::fs::read_to_string(&args.file)
@@ -517,7 +454,7 @@ fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
             .to_string(),
     };
     let profile = profile::load(&profile_name)?;
-    let report = rejudge(&recorded, &profile)
+    let report = crate::replay::rejudge(&recorded, &profile)
         .with_context(|| format!("cannot judge {}", args.file.display()))?;
     deliver(
         &report,

@@ -17,4 +17,5 @@ pub mod history;
 pub mod model;
 pub mod profile;
 pub mod render;
+pub mod replay;
 pub mod runner;

@@ -239,7 +239,7 @@ fn replay_judges_known_modules_and_keeps_unknown_ones() {
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
     let profile = examready::profile::load("onvue").unwrap();
-    let r = examready::cli::rejudge(&recorded, &profile).unwrap();
+    let r = examready::replay::rejudge(&recorded, &profile).unwrap();
     assert_eq!(r.verdict, Verdict::NotReady);
     assert_eq!(r.time, "2026-11-20T08:05:00Z".parse().unwrap());
     let p = r.check("processes").unwrap();
@@ -251,7 +251,7 @@ fn replay_judges_known_modules_and_keeps_unknown_ones() {
     assert_eq!(t.findings[0].code, "check-unknown");
     assert_eq!(t.facts["signal"], 0.5, "facts are kept");
 
-    let e = examready::cli::rejudge(&serde_json::json!({"hello": 1}), &profile).unwrap_err();
+    let e = examready::replay::rejudge(&serde_json::json!({"hello": 1}), &profile).unwrap_err();
     assert!(
         e.to_string().contains("not an examready JSON report"),
         "{e}"
