@@ -472,8 +472,9 @@ fn binary_checklist_lists_the_profile_items() {
     assert_eq!(stdout.matches("  [ ] ").count(), 10, "{stdout}");
 }
 
-/// A read-only directory, for real: a read-only tmpfs mounted in a private user and mount
-/// namespace (`unshare -rm`), since root ignores permission bits.
+/// A read-only directory, for real: a tmpfs mounted read-only in a private user and mount
+/// namespace (`unshare -rm`), since root ignores permission bits. What the folder holds is listed
+/// inside the namespace, where the mount is visible.
 #[test]
 fn binary_write_into_a_read_only_folder_fails_cleanly_and_leaves_nothing() {
     let env = Env::new();
@@ -492,19 +493,38 @@ fn binary_write_into_a_read_only_folder_fails_cleanly_and_leaves_nothing() {
         eprintln!("SKIPPED: {why}");
         return;
     }
+    // 1. --output into the read-only folder: refused before judging, exit 2.
+    // 2. A check whose history folder is read-only: the run still reports, the save only warns.
     let script = format!(
-        "mount -t tmpfs -o ro none '{ro}' && exec '{bin}' judge '{FIXTURE}' --output '{ro}/r.html'",
+        "set -u; D='{ro}'; B='{bin}'
+         mount -t tmpfs none \"$D\" && mkdir \"$D/history\" && mount -o remount,ro \"$D\" || exit 99
+         \"$B\" judge '{FIXTURE}' --output \"$D/r.html\"; echo \"judge-exit=$?\"
+         EXAMREADY_DATA_DIR=\"$D\" \"$B\" check --only processes >/dev/null; echo \"check-exit=$?\"
+         echo \"left=$(cd \"$D\" && find . -mindepth 1 | sort | tr '\\n' ' ')\"",
         ro = ro.display(),
         bin = env!("CARGO_BIN_EXE_examready"),
     );
     let out = Command::new("unshare")
         .args(["-rm", "sh", "-c", &script])
         .env("EXAMREADY_DATA_DIR", env.path("data"))
+        .env("NO_COLOR", "1")
         .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("judge-exit=2"), "{stdout}{stderr}");
     assert!(stderr.contains("cannot write the report"), "{stderr}");
-    assert!(stderr.to_lowercase().contains("read-only"), "{stderr}");
-    assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
+    assert!(
+        stdout.contains("check-exit=0") || stdout.contains("check-exit=1"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains("this run was not saved in the history"),
+        "{stderr}"
+    );
+    // Only the history folder made before the remount; no report, no temporary file.
+    let left = stdout.lines().find(|l| l.starts_with("left=")).unwrap();
+    assert_eq!(left.trim_end(), "left=./history", "{stdout}");
 }
