@@ -171,12 +171,7 @@ pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
     let mut out = String::new();
     for e in &loaded.entries {
         let r = &e.report;
-        let blocked: Vec<&str> = r
-            .checks
-            .iter()
-            .filter(|c| c.status.blocks_readiness())
-            .map(|c| c.title.as_str())
-            .collect();
+        let blocked = crate::render::plain::titles(r, crate::model::Status::blocks_readiness);
         let when = r
             .time
             .to_zoned_datetime(tz.clone())

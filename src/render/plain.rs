@@ -14,16 +14,19 @@ pub fn headline(report: &Report) -> String {
     }
 }
 
+/// The titles of the checks whose status satisfies `pred`, in report order.
+pub fn titles(report: &Report, pred: impl Fn(Status) -> bool) -> Vec<&str> {
+    report
+        .checks
+        .iter()
+        .filter(|c| pred(c.status))
+        .map(|c| c.title.as_str())
+        .collect()
+}
+
 /// One sentence under the headline: which checks blocked, or how many warned.
 pub fn verdict_detail(report: &Report) -> String {
-    let titles = |pred: fn(Status) -> bool| -> Vec<&str> {
-        report
-            .checks
-            .iter()
-            .filter(|c| pred(c.status))
-            .map(|c| c.title.as_str())
-            .collect()
-    };
+    let titles = |pred: fn(Status) -> bool| titles(report, pred);
     match report.verdict {
         Verdict::NotReady => {
             let blocking = titles(Status::blocks_readiness);
