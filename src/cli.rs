@@ -59,6 +59,45 @@ pub enum Command {
     /// Show a profile's resolved requirements.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// The past runs, one line each: time, profile, verdict, report id.
+    History,
+    /// What changed between two runs (default: the last two), new problems first.
+    Diff {
+        /// The older run: a report id from `examready history` or a JSON report file.
+        old: Option<String>,
+        /// The newer run (default: the latest saved run).
+        new: Option<String>,
+    },
+    /// Judge the facts of a saved JSON report again under a profile, without touching hardware.
+    Judge(JudgeArgs),
+    /// The manual checklist: what no program can verify before check-in.
+    Checklist {
+        /// Requirement profile: a built-in id or a .toml file.
+        #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
+        profile: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JudgeArgs {
+    /// A JSON report written by `examready check --output r.json` (or from the history).
+    #[arg(value_name = "FACTS.json")]
+    pub file: PathBuf,
+    /// Judge under this profile (default: the report's own profile if built in, else onvue).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Print the JSON report on stdout (and nothing else there).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Also write the new report to FILE; the extension picks the format (.json, .html, .md).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The format of --output (overrides its extension), or, without --output, of stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<render::output::Format>,
+    /// Show the facts behind each result, passed items and the checklist too.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,15 +127,24 @@ pub struct CheckArgs {
     /// Print the JSON report on stdout (and nothing else there).
     #[arg(long)]
     pub json: bool,
-    /// Also write the report to FILE; the extension picks the format (.json).
+    /// Also write the report to FILE; the extension picks the format (.json, .html, .md).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Show the facts behind each result, and passed items too.
+    /// Show the facts behind each result, passed items and the manual checklist too.
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// Shorter measurements (less accurate; for a quick look).
     #[arg(long)]
     pub quick: bool,
+    /// The format of --output (overrides its extension), or, without --output, of stdout.
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<render::output::Format>,
+    /// When the exam starts, local time: shows when check-in opens and when to re-check.
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub exam_at: Option<String>,
+    /// Compare with the previous saved run and show what changed.
+    #[arg(long, value_name = "last", value_parser = ["last"])]
+    pub compare: Option<String>,
 }
 
 /// Entry point used by `main.rs`.
@@ -201,6 +249,17 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }
+        Some(Command::History) => run_history(),
+        Some(Command::Diff { old, new }) => run_diff(old.as_deref(), new.as_deref()),
+        Some(Command::Judge(args)) => run_judge(&args),
+        Some(Command::Checklist { profile }) => {
+            let p = profile::load(&profile)?;
+            print_stdout(&crate::checklist::render_text(
+                p.name(),
+                &p.file.checklist.clean_items(),
+            ))?;
+            Ok(EXIT_READY)
+        }
         Some(Command::Profile(ProfileCommand::Show { name, toml })) => {
             let p = profile::load(&name)?;
             let out = if toml {
@@ -256,13 +315,33 @@ struct Plan {
     checks: Vec<&'static dyn Check>,
     output: Option<(PathBuf, render::output::Format)>,
     options: ProbeOptions,
+    started: jiff::Timestamp,
+    exam: Option<crate::exam::ExamPlan>,
+}
+
+/// `--output` and `--format`: the file and its format, checked writable now (before probing).
+fn output_target(
+    output: Option<&PathBuf>,
+    format: Option<render::output::Format>,
+) -> anyhow::Result<Option<(PathBuf, render::output::Format)>> {
+    let Some(p) = output else { return Ok(None) };
+    let format = render::output::Format::choose(p, format)?;
+    render::output::check_writable(p)?;
+    Ok(Some((p.clone(), format)))
 }
 
 fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
     let profile = profile::load(&args.profile)?;
     let checks = select(&args.only, &args.skip)?;
-    let output = match &args.output {
-        Some(p) => Some((p.clone(), render::output::Format::from_path(p)?)),
+    let output = output_target(args.output.as_ref(), args.format)?;
+    let started = jiff::Timestamp::now();
+    let exam = match &args.exam_at {
+        Some(t) => Some(crate::exam::plan(
+            t,
+            &jiff::tz::TimeZone::system(),
+            started,
+            profile.file.checklist.check_in_minutes.map(|m| m.0),
+        )?),
         None => None,
     };
     Ok(Plan {
@@ -270,12 +349,140 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
         checks,
         output,
         options: ProbeOptions { quick: args.quick },
+        started,
+        exam,
     })
+}
+
+/// Where a finished report goes: the file, then stdout (JSON, another format, or the terminal
+/// view).
+struct Delivery<'a> {
+    output: Option<&'a (PathBuf, render::output::Format)>,
+    json: bool,
+    format: Option<render::output::Format>,
+    verbose: bool,
+}
+
+fn deliver(report: &Report, d: &Delivery) -> anyhow::Result<()> {
+    if let Some((path, format)) = d.output {
+        render::output::write_report(report, path, *format)?;
+    }
+    if d.json {
+        print_stdout(&render::json::render(report))?;
+    } else if let (Some(format), None) = (d.format, d.output) {
+        print_stdout(&render::output::render(report, format))?;
+    } else {
+        let width = std::io::stdout()
+            .is_terminal()
+            .then(|| console::Term::stdout().size().1 as usize);
+        print_stdout(&render::terminal::render(report, d.verbose, width))?;
+        if let Some((path, _)) = d.output {
+            eprintln!("Report written to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn verdict_code(report: &Report) -> u8 {
+    match report.verdict {
+        Verdict::Ready => EXIT_READY,
+        Verdict::NotReady => EXIT_NOT_READY,
+    }
+}
+
+fn load_history() -> anyhow::Result<(crate::history::Store, crate::history::Loaded)> {
+    let store = crate::history::Store::default_location()?;
+    let loaded = store.load();
+    for w in &loaded.warnings {
+        eprintln!("examready: warning: {w}");
+    }
+    Ok((store, loaded))
+}
+
+fn run_history() -> anyhow::Result<u8> {
+    let (store, loaded) = load_history()?;
+    if loaded.entries.is_empty() {
+        print_stdout(&format!(
+            "No saved runs yet in {}: run `examready check` first.\n",
+            store.dir.display()
+        ))?;
+    } else {
+        print_stdout(&crate::history::list_lines(
+            &loaded,
+            &jiff::tz::TimeZone::system(),
+        ))?;
+    }
+    Ok(EXIT_READY)
+}
+
+fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
+    let (_, loaded) = load_history()?;
+    let latest = |back: usize| -> anyhow::Result<crate::model::Report> {
+        let n = loaded.entries.len();
+        if n < back {
+            bail!(
+                "`examready diff` needs {back} saved run{} and the history has {n}: run `examready check`, \
+                 or name two report files",
+                if back == 1 { "" } else { "s" }
+            );
+        }
+        Ok(loaded.entries[n - back].report.clone())
+    };
+    let (old, new) = match (old, new) {
+        (None, None) => (latest(2)?, latest(1)?),
+        (Some(o), None) => (crate::history::resolve(o, &loaded)?.1, latest(1)?),
+        (Some(o), Some(n)) => (
+            crate::history::resolve(o, &loaded)?.1,
+            crate::history::resolve(n, &loaded)?.1,
+        ),
+        (None, Some(_)) => unreachable!("clap fills OLD before NEW"),
+    };
+    let d = crate::diff::diff(&old, &new);
+    print_stdout(&d.render(&jiff::tz::TimeZone::system()))?;
+    Ok(EXIT_READY)
+}
+
+fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
+    let output = output_target(args.output.as_ref(), args.format)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let recorded: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let profile_name = match &args.profile {
+        Some(p) => p.clone(),
+        None => recorded
+            .pointer("/profile/id")
+            .and_then(|v| v.as_str())
+            .filter(|id| profile::builtin(id).is_some())
+            .unwrap_or(profile::DEFAULT_PROFILE)
+            .to_string(),
+    };
+    let profile = profile::load(&profile_name)?;
+    let report = crate::replay::rejudge(&recorded, &profile)
+        .with_context(|| format!("cannot judge {}", args.file.display()))?;
+    deliver(
+        &report,
+        &Delivery {
+            output: output.as_ref(),
+            json: args.json,
+            format: args.format,
+            verbose: args.verbose,
+        },
+    )?;
+    Ok(verdict_code(&report))
 }
 
 fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     let plan = plan(args)?;
-    let started = jiff::Timestamp::now();
+    let started = plan.started;
+    // Read the history before this run is added to it.
+    let history = match load_history() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!("examready: warning: {e:#}; this run will not be saved");
+            None
+        }
+    };
     crate::runner::quiet_panics();
     let spinners_on = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let (events, multi) = render::progress::spinners(spinners_on);
@@ -293,26 +500,41 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     // A timed-out probe may still be stuck in a driver: do not wait for it.
     rt.shutdown_background();
     let _ = multi.clear();
-    let report = Report::new(started, plan.profile.reference(), results);
+    let mut report = Report::new(started, plan.profile.reference(), results);
+    report.exam = plan.exam;
+    report.checklist = plan.profile.file.checklist.clean_items();
+    let report = report.with_id();
 
-    if let Some((path, format)) = &plan.output {
-        render::output::write_report(&report, path, *format)?;
+    // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
+    if let Some((store, _)) = &history
+        && let Err(e) = store.save(&report)
+    {
+        eprintln!("examready: warning: this run was not saved in the history: {e:#}");
     }
-    if args.json {
-        print_stdout(&render::json::render(&report))?;
-    } else {
-        let width = std::io::stdout()
-            .is_terminal()
-            .then(|| console::Term::stdout().size().1 as usize);
-        print_stdout(&render::terminal::render(&report, args.verbose, width))?;
-        if let Some((path, _)) = &plan.output {
-            eprintln!("Report written to {}", path.display());
+    deliver(
+        &report,
+        &Delivery {
+            output: plan.output.as_ref(),
+            json: args.json,
+            format: args.format,
+            verbose: args.verbose,
+        },
+    )?;
+    if args.compare.is_some() {
+        let text = match history.as_ref().and_then(|(_, l)| l.entries.last()) {
+            Some(prev) => {
+                crate::diff::diff(&prev.report, &report).render(&jiff::tz::TimeZone::system())
+            }
+            None => "Nothing to compare with: this is the first saved run.\n".to_string(),
+        };
+        // stdout carries only the report when it is JSON or another file format.
+        if args.json || args.format.is_some() && plan.output.is_none() {
+            eprint!("{text}");
+        } else {
+            print_stdout(&format!("\n{text}"))?;
         }
     }
-    Ok(match report.verdict {
-        Verdict::Ready => EXIT_READY,
-        Verdict::NotReady => EXIT_NOT_READY,
-    })
+    Ok(verdict_code(&report))
 }
 
 #[cfg(test)]

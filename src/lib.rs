@@ -9,8 +9,13 @@ renderers print (`render::*`); the `runner` owns concurrency, deadlines and cras
 
 pub mod catalogue;
 pub mod check;
+pub mod checklist;
 pub mod cli;
+pub mod diff;
+pub mod exam;
+pub mod history;
 pub mod model;
 pub mod profile;
 pub mod render;
+pub mod replay;
 pub mod runner;

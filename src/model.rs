@@ -215,6 +215,16 @@ pub struct Report {
     pub profile: ProfileRef,
     pub verdict: Verdict,
     pub checks: Vec<CheckResult>,
+    /// The exam this run prepares for (`--exam-at`): when, and when check-in opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam: Option<crate::exam::ExamPlan>,
+    /// What no program can verify, from the profile's `[checklist]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<String>,
+    /// A short hash of the report's content to quote to support; see [`Report::content_id`].
+    /// Written by every renderer; ignored when computing the id itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<String>,
 }
 
 impl Report {
@@ -226,7 +236,28 @@ impl Report {
             profile,
             verdict: Verdict::from_checks(&checks),
             checks,
+            exam: None,
+            checklist: Vec::new(),
+            report_id: None,
         }
+    }
+
+    /// The report id: the first 10 hex digits of the SHA-256 of the report's compact JSON with
+    /// `report_id` left out. Any change of content (time, facts, findings, profile) changes it,
+    /// and a saved report read back gives the same id, so it can be checked.
+    pub fn content_id(&self) -> String {
+        use sha2::Digest;
+        let mut plain = self.clone();
+        plain.report_id = None;
+        let bytes = serde_json::to_vec(&plain).expect("a report always serializes");
+        let hash = sha2::Sha256::digest(&bytes);
+        hash.iter().take(5).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// This report with its `report_id` set from its content.
+    pub fn with_id(mut self) -> Report {
+        self.report_id = Some(self.content_id());
+        self
     }
 
     pub fn check(&self, id: &str) -> Option<&CheckResult> {

@@ -101,6 +101,8 @@ pub struct ProfileFile {
     pub system: crate::check::system::SystemRequirements,
     #[serde(default)]
     pub processes: crate::check::processes::ProcessRequirements,
+    #[serde(default)]
+    pub checklist: crate::checklist::ChecklistSection,
 }
 
 /// `[profile]`: what this profile is.

@@ -223,7 +223,10 @@ fn list_commands() {
         .output()
         .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.contains("Pearson OnVUE (onvue)") && s.contains("1024x768"), "{s}");
+    assert!(
+        s.contains("Pearson OnVUE (onvue)") && s.contains("1024x768"),
+        "{s}"
+    );
     let out = examready()
         .args(["profile", "show", "onvue", "--toml"])
         .output()

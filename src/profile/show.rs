@@ -15,8 +15,8 @@ use super::{BUILTIN, Profile};
 pub const TABLE_BEGIN: &str = "<!-- profiles-table -->";
 pub const TABLE_END: &str = "<!-- /profiles-table -->";
 
-/// Sections that describe the profile or the run rather than requirements.
-const NOT_REQUIREMENTS: &[&str] = &["profile", "runner"];
+/// Sections that describe the profile, the run or the candidate's manual checklist, not requirements.
+const NOT_REQUIREMENTS: &[&str] = &["profile", "runner", "checklist"];
 
 /// One value as a person reads it: numbers without a trailing `.0`, lists comma-separated,
 /// tables as `key=value` pairs.

@@ -2,8 +2,10 @@
 
 use crate::model::Report;
 
+/// The report as pretty JSON, with `report_id` set from its content.
 pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("a report always serializes");
+    let mut s = serde_json::to_string_pretty(&report.clone().with_id())
+        .expect("a report always serializes");
     s.push('\n');
     s
 }

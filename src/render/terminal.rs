@@ -52,14 +52,6 @@ fn status_label(status: Status) -> Option<&'static str> {
     }
 }
 
-fn secs(ms: u64) -> String {
-    if ms < 100 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    }
-}
-
 /// Word-wrap `text` to `width` columns, continuation lines indented by `indent` spaces.
 /// `None` (not a terminal) leaves the text on one line, which is friendlier to grep.
 pub fn wrap(text: &str, indent: usize, width: Option<usize>) -> String {
@@ -149,7 +141,7 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<
         "{} {} {}: {}",
         mark(c.status),
         c.title.bold(),
-        format!("({}{label})", secs(c.duration_ms)).dimmed(),
+        format!("({}{label})", super::plain::duration(c.duration_ms)).dimmed(),
         c.summary
     );
     for f in &c.findings {
@@ -183,6 +175,24 @@ pub fn render(report: &Report, verbose: bool, width: Option<usize>) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}", verdict_line(report));
+    let _ = writeln!(
+        out,
+        "{}",
+        format!("Report id: {} (quote it to support)", report.content_id()).dimmed()
+    );
+    if let Some(exam) = &report.exam {
+        out.push('\n');
+        for line in exam.lines(report.time) {
+            let _ = writeln!(out, "{} {line}", "•".cyan());
+        }
+    }
+    if verbose && !report.checklist.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::checklist::render_text(
+            &report.profile.name,
+            &report.checklist,
+        ));
+    }
     out
 }
 
@@ -308,5 +318,19 @@ mod tests {
         assert!(s.contains("✓ No VM."), "{s}");
         assert!(s.contains("os.name = Debian"), "{s}");
         assert!(s.contains("list = [1, 2]"), "{s}");
+    }
+
+    #[test]
+    fn report_id_always_checklist_with_verbose_only() {
+        let mut r = report();
+        r.checklist = vec!["Clear the desk.".into()];
+        let quiet = render(&r, false, None);
+        assert!(
+            quiet.contains(&format!("Report id: {}", r.content_id())),
+            "{quiet}"
+        );
+        assert!(!quiet.contains("Clear the desk."), "{quiet}");
+        let loud = render(&r, true, None);
+        assert!(loud.contains("  [ ] Clear the desk.\n"), "{loud}");
     }
 }

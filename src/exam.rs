@@ -1,0 +1,206 @@
+/*!
+`--exam-at "YYYY-MM-DD HH:MM"`: the exam this run prepares for. The report shows when check-in
+opens (the profile's `[checklist] check_in_minutes`, 30 for OnVUE), how long until the exam, and
+advises re-checking at the same time of day as the exam, since home bandwidth varies by hour
+(Pearson's own advice: run the system test again at the exam's time of day).
+
+The plan stores plain civil (wall-clock) times next to the UTC instant, so a saved report renders
+the same on any machine.
+*/
+
+use anyhow::{Context, bail};
+use jiff::civil::DateTime;
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+
+/// The exam, as the report records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExamPlan {
+    /// The exam's start, as an instant (UTC).
+    pub at: Timestamp,
+    /// The exam's start in the candidate's local time, as typed.
+    pub local: DateTime,
+    /// When this check ran, in the same local time.
+    pub checked_local: DateTime,
+    /// Minutes before the exam that check-in opens, when the profile says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in_minutes: Option<u32>,
+}
+
+/// Parse `--exam-at` ("YYYY-MM-DD HH:MM", local time in `tz`) for a run starting at `now`.
+/// A malformed value, a time that does not exist locally, or a time in the past is an error.
+pub fn plan(
+    text: &str,
+    tz: &TimeZone,
+    now: Timestamp,
+    check_in_minutes: Option<u32>,
+) -> anyhow::Result<ExamPlan> {
+    let bad = || {
+        format!(
+            "--exam-at {text:?} is not a local date and time written \"YYYY-MM-DD HH:MM\" \
+             (for example \"2026-12-01 09:30\")"
+        )
+    };
+    let t = text.trim();
+    let ok_shape = t.len() == 16
+        && t.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            10 => c == ' ' || c == 'T',
+            13 => c == ':',
+            _ => c.is_ascii_digit(),
+        });
+    if !ok_shape {
+        bail!(bad());
+    }
+    let local: DateTime = t.replace(' ', "T").parse().with_context(bad)?;
+    let zoned = local
+        .to_zoned_datetime(tz.clone())
+        .with_context(|| format!("--exam-at {text:?} cannot be placed in the local time zone"))?;
+    let at = zoned.timestamp();
+    if at <= now {
+        bail!(
+            "--exam-at {text:?} is in the past (it is now {}): give the exam's future date and time",
+            now.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M")
+        );
+    }
+    Ok(ExamPlan {
+        at,
+        local: zoned.datetime(),
+        checked_local: now.to_zoned_datetime(tz.clone()).datetime(),
+        check_in_minutes,
+    })
+}
+
+/// "3 days 4 h", "2 h 5 min", "40 min".
+pub fn human_duration(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let plural = |n: i64, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{} {h} h", plural(d, "day")),
+    }
+}
+
+impl ExamPlan {
+    /// When check-in opens, in local time.
+    pub fn check_in_local(&self) -> Option<DateTime> {
+        let m = self.check_in_minutes?;
+        self.local.checked_sub(jiff::Span::new().minutes(m)).ok()
+    }
+
+    /// The lines every renderer prints, plain text: exam time and countdown, check-in, advice.
+    pub fn lines(&self, report_time: Timestamp) -> Vec<String> {
+        let mut lines = Vec::new();
+        let when = self.local.strftime("%A %-d %B %Y at %H:%M");
+        let left = self.at.as_second() - report_time.as_second();
+        if left > 0 {
+            lines.push(format!(
+                "Exam: {when}, {} after this check.",
+                human_duration(left)
+            ));
+        } else {
+            lines.push(format!("Exam: {when}; it had started when this check ran."));
+        }
+        if let (Some(m), Some(open)) = (self.check_in_minutes, self.check_in_local()) {
+            lines.push(format!(
+                "Check-in opens at {} ({m} minutes before the exam): have your ID and phone ready \
+                 and the room prepared by then.",
+                open.strftime("%H:%M")
+            ));
+        }
+        let exam_min = self.local.hour() as i32 * 60 + self.local.minute() as i32;
+        let run_min = self.checked_local.hour() as i32 * 60 + self.checked_local.minute() as i32;
+        let apart = (exam_min - run_min).rem_euclid(1440);
+        let apart = apart.min(1440 - apart);
+        let at = self.local.strftime("%H:%M");
+        if apart <= 60 {
+            lines.push(format!(
+                "This check ran at {}, near the exam's time of day, so its network figures are \
+                 representative. Run it once more on the exam day, before check-in.",
+                self.checked_local.strftime("%H:%M")
+            ));
+        } else {
+            lines.push(format!(
+                "Home bandwidth varies by the hour: run examready again at about {at} (the exam's \
+                 time of day) on a day before the exam, and once more before check-in."
+            ));
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc() -> TimeZone {
+        TimeZone::UTC
+    }
+    fn now() -> Timestamp {
+        "2026-11-24T20:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn parses_local_time_and_reports_check_in_and_countdown() {
+        let p = plan("2026-11-27 09:30", &utc(), now(), Some(30)).unwrap();
+        assert_eq!(p.at, "2026-11-27T09:30:00Z".parse::<Timestamp>().unwrap());
+        let lines = p.lines(now()).join("\n");
+        assert!(
+            lines.contains("Friday 27 November 2026 at 09:30"),
+            "{lines}"
+        );
+        assert!(lines.contains("2 days 13 h after this check"), "{lines}");
+        assert!(
+            lines.contains("Check-in opens at 09:00 (30 minutes"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("run examready again at about 09:30"),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn same_time_of_day_is_called_representative() {
+        let p = plan("2026-11-26 20:40", &utc(), now(), None).unwrap();
+        let lines = p.lines(now()).join("\n");
+        assert!(lines.contains("near the exam's time of day"), "{lines}");
+        assert!(!lines.contains("Check-in"), "{lines}");
+    }
+
+    #[test]
+    fn respects_the_time_zone() {
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        let p = plan("2026-11-27 09:30", &tz, now(), Some(30)).unwrap();
+        assert_eq!(p.at, "2026-11-27T08:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(p.checked_local.to_string(), "2026-11-24T21:00:00");
+    }
+
+    #[test]
+    fn bad_or_past_input_is_a_clear_error() {
+        for bad in [
+            "tomorrow",
+            "2026-11-27",
+            "2026-13-01 09:00",
+            "2026-11-27 25:00",
+            "27/11/2026 09:00",
+            "2026-11-27 09:00:00",
+        ] {
+            let e = plan(bad, &utc(), now(), None).unwrap_err().to_string();
+            assert!(e.contains("YYYY-MM-DD HH:MM"), "{bad}: {e}");
+        }
+        let e = plan("2026-11-24 19:59", &utc(), now(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("in the past"), "{e}");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(40 * 60), "40 min");
+        assert_eq!(human_duration(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(human_duration(86400 + 4 * 3600), "1 day 4 h");
+    }
+}

@@ -1,0 +1,97 @@
+/*!
+Plain-text pieces shared by the HTML and Markdown renderers (no colour, no markup): the verdict
+headline and its explanation, status words, durations, and the facts flattened to short lines.
+Each renderer escapes what it takes from here.
+*/
+
+use crate::model::{Report, Status, Verdict};
+
+/// "Ready for Pearson OnVUE" / "Not ready for Pearson OnVUE".
+pub fn headline(report: &Report) -> String {
+    match report.verdict {
+        Verdict::Ready => format!("Ready for {}", report.profile.name),
+        Verdict::NotReady => format!("Not ready for {}", report.profile.name),
+    }
+}
+
+/// The titles of the checks whose status satisfies `pred`, in report order.
+pub fn titles(report: &Report, pred: impl Fn(Status) -> bool) -> Vec<&str> {
+    report
+        .checks
+        .iter()
+        .filter(|c| pred(c.status))
+        .map(|c| c.title.as_str())
+        .collect()
+}
+
+/// One sentence under the headline: which checks blocked, or how many warned.
+pub fn verdict_detail(report: &Report) -> String {
+    let titles = |pred: fn(Status) -> bool| titles(report, pred);
+    match report.verdict {
+        Verdict::NotReady => {
+            let blocking = titles(Status::blocks_readiness);
+            format!(
+                "{} check{} did not pass ({}). Fix the items marked ✗ below, then run examready again.",
+                blocking.len(),
+                if blocking.len() == 1 { "" } else { "s" },
+                blocking.join(", ")
+            )
+        }
+        Verdict::Ready => {
+            let warned = titles(|s| s == Status::Warn);
+            match warned.len() {
+                0 => "Every check passed. No issues found.".to_string(),
+                n => format!(
+                    "{n} check{} {} a warning worth fixing ({}).",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "has" } else { "have" },
+                    warned.join(", ")
+                ),
+            }
+        }
+    }
+}
+
+/// The symbol for a status, as the terminal shows it.
+pub fn symbol(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "–",
+        Status::Timeout => "⏱",
+        Status::Crash => "☠",
+    }
+}
+
+/// "1.2 s" or "40 ms".
+pub fn duration(ms: u64) -> String {
+    if ms < 100 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// The report's time as "2026-11-24 20:43 UTC".
+pub fn time(report: &Report) -> String {
+    report.time.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Facts as `(key, value)` lines, long strings cut (a camera snapshot is shown as a picture,
+/// not as base64 text).
+pub fn fact_lines(facts: &serde_json::Value) -> Vec<(String, String)> {
+    const MAX_CHARS: usize = 160;
+    let mut lines = Vec::new();
+    super::terminal::flatten_facts("", facts, &mut lines);
+    for (_, v) in &mut lines {
+        if v.chars().count() > MAX_CHARS {
+            let n = v.chars().count();
+            *v = format!(
+                "{}… ({n} characters)",
+                v.chars().take(MAX_CHARS).collect::<String>()
+            );
+        }
+    }
+    lines
+}

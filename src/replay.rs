@@ -1,0 +1,112 @@
+/*!
+Replays (`examready judge FILE`): the facts of a saved JSON report judged again under a profile,
+without touching hardware ("would I pass ProctorU too?", and for support).
+
+The file is read as plain JSON rather than as a [`Report`], so a report from another version
+still replays: a module this build does not know is kept, facts and all, as skipped with the
+finding `check-unknown`; a module that had timed out or crashed (no facts) keeps its recorded
+result; a module whose facts cannot be read becomes `crash` (the runner's `judge_facts`).
+*/
+
+use anyhow::Context;
+
+use crate::check;
+use crate::model::{CheckResult, Finding, Report, Status};
+use crate::profile::Profile;
+
+/// Re-judge a saved report's facts under a profile. Modules this build does not know are kept
+/// as skipped, with a finding that says so; a module that timed out or crashed (no facts) keeps
+/// its recorded result.
+pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Result<Report> {
+    let checks = recorded
+        .get("checks")
+        .and_then(|c| c.as_array())
+        .context("the file has no \"checks\" list: it is not an examready JSON report")?;
+    let time = recorded
+        .get("time")
+        .and_then(|t| t.as_str())
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    let mut results = Vec::new();
+    for (i, c) in checks.iter().enumerate() {
+        let id = c
+            .get("id")
+            .and_then(|v| v.as_str())
+            .with_context(|| format!("check #{} in the file has no \"id\"", i + 1))?;
+        let facts = c.get("facts").cloned().unwrap_or(serde_json::Value::Null);
+        let duration = std::time::Duration::from_millis(
+            c.get("duration_ms").and_then(|v| v.as_u64()).unwrap_or(0),
+        );
+        let recorded_result = serde_json::from_value::<CheckResult>(c.clone()).ok();
+        match check::find(id) {
+            Some(module) => match recorded_result {
+                Some(r) if facts.is_null() && r.status.blocks_readiness() => results.push(r),
+                _ => results.push(crate::runner::judge_facts(module, facts, profile, duration)),
+            },
+            None => {
+                let title = c
+                    .get("title")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(id)
+                    .to_string();
+                results.push(CheckResult {
+                    id: id.to_string(),
+                    title,
+                    status: Status::Skip,
+                    summary: "not judged: unknown to this examready".into(),
+                    duration_ms: duration.as_millis() as u64,
+                    facts,
+                    findings: vec![Finding::skip(
+                        "check-unknown",
+                        format!(
+                            "The report holds facts of a check {id:?} that this examready does not \
+                             know (its checks are {}); they were kept but not judged.",
+                            check::ids()
+                        ),
+                    )],
+                });
+            }
+        }
+    }
+    let mut report = Report::new(time, profile.reference(), results);
+    report.exam = recorded
+        .get("exam")
+        .and_then(|e| serde_json::from_value(e.clone()).ok());
+    report.checklist = profile.file.checklist.clean_items();
+    Ok(report.with_id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn onvue() -> Profile {
+        crate::profile::load("onvue").unwrap()
+    }
+
+    #[test]
+    fn a_timed_out_module_keeps_its_recorded_result() {
+        let recorded = json!({"time": "2026-11-20T08:05:00Z", "checks": [{
+            "id": "system", "title": "Computer", "status": "timeout", "summary": "no answer",
+            "duration_ms": 30000, "facts": null,
+            "findings": [{"code": "check-timed-out", "status": "timeout", "message": "late"}]}]});
+        let r = rejudge(&recorded, &onvue()).unwrap();
+        assert_eq!(r.checks[0].status, Status::Timeout);
+        assert_eq!(r.checks[0].findings[0].code, "check-timed-out");
+        assert_eq!(r.report_id.as_deref(), Some(r.content_id().as_str()));
+    }
+
+    #[test]
+    fn unreadable_facts_crash_that_module_only_and_bad_files_are_errors() {
+        let recorded = json!({"checks": [
+            {"id": "system", "facts": {"os": "not the system facts"}},
+            {"id": "hologram", "facts": {"x": 1}}]});
+        let r = rejudge(&recorded, &onvue()).unwrap();
+        assert_eq!(r.checks[0].status, Status::Crash);
+        assert_eq!(r.checks[1].status, Status::Skip);
+        assert_eq!(r.checks[1].title, "hologram");
+        let e = rejudge(&json!({"checks": [{"facts": {}}]}), &onvue()).unwrap_err();
+        assert!(e.to_string().contains("has no \"id\""), "{e}");
+    }
+}

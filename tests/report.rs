@@ -1,0 +1,530 @@
+//! Readiness reports (issue 6): HTML parsed back, Markdown and JSON snapshots of a recorded
+//! report, replays, history and diffs, and the real binary end to end.
+//!
+//! The recorded report (`tests/fixtures/recorded-report.json`) holds real judge output for
+//! `system` and `processes` plus facts in the shape of the network, microphone and webcam
+//! modules (series, a snapshot) and a module no examready knows; a monitor, a process, a network
+//! interface and a finding carry the hostile name `<img src=x onerror=alert(1)>`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use examready::model::{Report, Status, Verdict};
+use examready::render::{html, json, markdown};
+use scraper::{Html, Selector};
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/recorded-report.json"
+);
+
+fn recorded() -> Report {
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let mut r = json::parse(&text).unwrap();
+    let profile = examready::profile::load("onvue").unwrap();
+    r.checklist = profile.file.checklist.clean_items();
+    r.exam = Some(
+        examready::exam::plan(
+            "2026-11-27 09:30",
+            &jiff::tz::TimeZone::UTC,
+            r.time,
+            Some(30),
+        )
+        .unwrap(),
+    );
+    r
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+fn text_of(doc: &Html, s: &str) -> String {
+    doc.select(&sel(s))
+        .map(|e| e.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
+    let r = recorded();
+    let page = html::render(&r);
+    let doc = Html::parse_document(&page);
+    assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);
+
+    // The verdict comes first in the body, and says what the report says.
+    let first = doc
+        .select(&sel("main > *"))
+        .next()
+        .expect("main has children");
+    assert_eq!(first.value().attr("id"), Some("verdict"));
+    assert_eq!(first.value().attr("data-verdict"), Some("not-ready"));
+    assert_eq!(text_of(&doc, "#verdict h1"), "Not ready for Pearson OnVUE");
+    assert!(text_of(&doc, "#verdict p").contains("1 check did not pass (Running applications)"));
+    assert_eq!(text_of(&doc, "#report-id"), r.content_id());
+
+    // Every module, with its status, findings and remedies.
+    let sections: Vec<_> = doc.select(&sel("section.check")).collect();
+    assert_eq!(sections.len(), r.checks.len());
+    for (s, c) in sections.iter().zip(&r.checks) {
+        assert_eq!(
+            s.value().attr("id"),
+            Some(format!("check-{}", c.id).as_str())
+        );
+        assert_eq!(s.value().attr("data-status"), Some(c.status.as_str()));
+    }
+    let prohibited = doc
+        .select(&sel(
+            "#check-processes li.finding.fail[data-code=app-prohibited]",
+        ))
+        .next()
+        .expect("the TeamViewer finding");
+    let remedy: String = prohibited
+        .select(&sel(".remedy"))
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(remedy.contains("Exit TeamViewer"), "{remedy}");
+
+    // Charts where the facts have series, none where they do not.
+    let charts: Vec<&str> = doc
+        .select(&sel("figure.chart"))
+        .filter_map(|f| f.value().attr("data-series"))
+        .collect();
+    assert_eq!(
+        charts,
+        [
+            "download_mbps.series",
+            "upload_mbps.series",
+            "latency_ms.samples",
+            "level_series_dbfs"
+        ]
+    );
+    // The data lines (the mesh is drawn in black and grey): upload's gap splits it in two.
+    assert_eq!(
+        doc.select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))
+            .count(),
+        5
+    );
+    assert_eq!(doc.select(&sel("#check-system figure")).count(), 0);
+
+    // The camera snapshot is embedded; nothing is loaded from anywhere.
+    let imgs: Vec<_> = doc.select(&sel("img")).collect();
+    assert_eq!(imgs.len(), 1, "only the snapshot is an image");
+    assert!(
+        imgs[0]
+            .value()
+            .attr("src")
+            .unwrap()
+            .starts_with("data:image/png;base64,iVBORw0KGgo")
+    );
+    assert_eq!(
+        doc.select(&sel("script, link, iframe, object, embed"))
+            .count(),
+        0
+    );
+    for el in doc.select(&sel("[src], [href]")) {
+        for attr in ["src", "href"] {
+            if let Some(v) = el.value().attr(attr) {
+                assert!(
+                    v.starts_with('#') || v.starts_with("data:"),
+                    "outside resource {v}"
+                );
+            }
+        }
+    }
+    assert!(
+        !page.contains("url(") && !page.contains("@import"),
+        "no outside resources"
+    );
+    assert!(doc.select(&sel("meta[name=viewport]")).next().is_some());
+
+    // Exam time and the manual checklist.
+    let exam = text_of(&doc, "#exam");
+    assert!(exam.contains("Check-in opens at 09:00"), "{exam}");
+    assert_eq!(
+        doc.select(&sel("#checklist input[type=checkbox]")).count(),
+        r.checklist.len()
+    );
+    assert!(text_of(&doc, "#checklist").contains("clear glass"));
+}
+
+#[test]
+fn hostile_names_appear_only_escaped() {
+    let r = recorded();
+    let page = html::render(&r);
+    assert!(!page.contains("<img src=x"), "raw markup leaked");
+    let doc = Html::parse_document(&page);
+    for el in doc.select(&sel("*")) {
+        for (name, _) in el.value().attrs() {
+            assert!(
+                !name.starts_with("on"),
+                "event handler attribute {name} on {el:?}"
+            );
+        }
+    }
+    // The name is shown, as text: in the finding, the monitor, the process, the interface.
+    let all_text: String = doc.root_element().text().collect();
+    assert!(
+        all_text.matches(HOSTILE).count() >= 4,
+        "hostile name not shown as text"
+    );
+    let finding = text_of(&doc, "#check-network li.finding.warn");
+    assert!(finding.contains(HOSTILE), "{finding}");
+
+    // In Markdown, outside code blocks (whose content is literal text by definition) markup
+    // is escaped.
+    let md = markdown::render(&r);
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            let unescaped = line
+                .match_indices("<img")
+                .any(|(i, _)| !line[..i].ends_with('\\'));
+            assert!(!unescaped, "raw markup in Markdown: {line}");
+        }
+    }
+    assert!(md.contains("\\<img src=x onerror=alert(1)>"), "{md}");
+}
+
+/// Replace what changes between builds and runs.
+fn redact(text: &str, r: &Report) -> String {
+    text.replace(&r.content_id(), "[report-id]")
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+        .replace("2026-11-20 08:05 UTC", "[time]")
+}
+
+#[test]
+fn markdown_snapshot() {
+    let r = recorded();
+    insta::assert_snapshot!("recorded_report_md", redact(&markdown::render(&r), &r));
+}
+
+#[test]
+fn json_snapshot() {
+    let r = recorded();
+    let value: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+    assert_eq!(value["report_id"], r.content_id().as_str());
+    insta::assert_json_snapshot!("recorded_report_json", value, {
+        ".time" => "[time]",
+        ".tool.version" => "[version]",
+        ".report_id" => "[report-id]",
+        ".exam.checked_local" => "[time]",
+    });
+}
+
+#[test]
+fn report_id_is_the_same_in_every_format_and_after_a_round_trip() {
+    let r = recorded();
+    let id = r.content_id();
+    assert_eq!(id.len(), 10);
+    assert!(markdown::render(&r).contains(&format!("| Report id | `{id}` |")));
+    let back = json::parse(&json::render(&r)).unwrap();
+    assert_eq!(back.report_id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        back.content_id(),
+        id,
+        "the stored id does not feed its own hash"
+    );
+    let mut changed = r.clone();
+    changed.checks[0].duration_ms += 1;
+    assert_ne!(changed.content_id(), id);
+}
+
+#[test]
+fn replay_judges_known_modules_and_keeps_unknown_ones() {
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let profile = examready::profile::load("onvue").unwrap();
+    let r = examready::replay::rejudge(&recorded, &profile).unwrap();
+    assert_eq!(r.verdict, Verdict::NotReady);
+    assert_eq!(r.time, "2026-11-20T08:05:00Z".parse().unwrap());
+    let p = r.check("processes").unwrap();
+    assert_eq!(p.status, Status::Fail);
+    assert!(p.findings.iter().any(|f| f.code == "app-prohibited"));
+    assert_eq!(r.check("system").unwrap().status, Status::Pass);
+    let t = r.check("telepathy").unwrap();
+    assert_eq!(t.status, Status::Skip);
+    assert_eq!(t.findings[0].code, "check-unknown");
+    assert_eq!(t.facts["signal"], 0.5, "facts are kept");
+
+    let e = examready::replay::rejudge(&serde_json::json!({"hello": 1}), &profile).unwrap_err();
+    assert!(
+        e.to_string().contains("not an examready JSON report"),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real binary
+// ---------------------------------------------------------------------------------------------
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_examready"));
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("EXAMREADY_DATA_DIR", self.path("data"))
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env_remove("EXAMREADY_LOG");
+        c
+    }
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+    fn history_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path("data/history"))
+            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+fn verdict_of_html(path: &Path) -> String {
+    let doc = Html::parse_document(&std::fs::read_to_string(path).unwrap());
+    doc.select(&sel("#verdict"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("data-verdict")
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn binary_check_output_history_diff_and_judge() {
+    let env = Env::new();
+    let (code, stdout, stderr) = env.run(&[
+        "check",
+        "--only",
+        "system,processes",
+        "--output",
+        "r.html",
+        "--exam-at",
+        "2099-01-05 09:30",
+    ]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let want = if code == 0 { "ready" } else { "not-ready" };
+    assert_eq!(verdict_of_html(&env.path("r.html")), want);
+    assert!(stdout.contains("Check-in opens at 09:00"), "{stdout}");
+    let files = env.history_files();
+    assert_eq!(files.len(), 1, "one run saved: {files:?}");
+    let first = json::parse(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    let first_id = first.content_id();
+    assert!(
+        stdout.contains(&format!("Report id: {first_id}")),
+        "{stdout}"
+    );
+    let page = std::fs::read_to_string(env.path("r.html")).unwrap();
+    assert!(page.contains(&first_id), "the same id in the HTML");
+
+    // Second run, compared with the first; Markdown chosen by --format over the extension.
+    let (code2, stdout, stderr) = env.run(&[
+        "check",
+        "--only",
+        "system,processes",
+        "--compare",
+        "last",
+        "--output",
+        "ticket.txt",
+        "--format",
+        "md",
+    ]);
+    assert!(code2 == 0 || code2 == 1, "{stderr}");
+    assert!(
+        stdout.contains(&format!("Changes from {first_id}")),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(env.path("ticket.txt")).unwrap();
+    assert!(md.starts_with("# examready report: "), "{md}");
+    assert_eq!(env.history_files().len(), 2);
+
+    let (code, stdout, _) = env.run(&["history"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].contains(&first_id) && lines[0].contains("onvue"),
+        "{stdout}"
+    );
+    assert!(lines[0].contains(if want == "ready" {
+        " ready "
+    } else {
+        "not-ready"
+    }));
+
+    let (code, stdout, stderr) = env.run(&["diff"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(&format!("Changes from {first_id}")),
+        "{stdout}"
+    );
+    // By id prefix and by file; a run against itself has no changes.
+    let (code, stdout, _) = env.run(&["diff", &first_id[..6], files[0].to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No changes"), "{stdout}");
+
+    // Replay the recorded report under the profile, into JSON.
+    let (code, _, stderr) = env.run(&["judge", FIXTURE, "--profile", "onvue", "-o", "j.json"]);
+    assert_eq!(code, 1, "TeamViewer is prohibited: {stderr}");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path("j.json")).unwrap()).unwrap();
+    assert_eq!(j["verdict"], "not-ready");
+    let telepathy = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "telepathy")
+        .unwrap();
+    assert_eq!(telepathy["status"], "skip");
+    assert_eq!(env.history_files().len(), 2, "a replay is not a run");
+}
+
+#[test]
+fn binary_rejects_bad_input_before_probing() {
+    let env = Env::new();
+    std::fs::write(env.path("plain"), "x").unwrap();
+    for (args, needle) in [
+        (
+            vec!["check", "--exam-at", "next tuesday"],
+            "YYYY-MM-DD HH:MM",
+        ),
+        (
+            vec!["check", "--exam-at", "2001-01-01 09:00"],
+            "in the past",
+        ),
+        (
+            vec!["check", "--output", "plain/r.html"],
+            "cannot write the report",
+        ),
+        (vec!["check", "--output", "r.docx"], ".docx"),
+        (vec!["judge", "plain"], "is not JSON"),
+        (vec!["judge", "missing.json"], "cannot read"),
+        (vec!["diff"], "needs 2 saved runs"),
+    ] {
+        let (code, _, stderr) = env.run(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    assert!(
+        env.history_files().is_empty(),
+        "no probe ran, nothing saved"
+    );
+}
+
+#[test]
+fn binary_history_sets_a_corrupt_file_aside_and_lists_the_rest() {
+    let env = Env::new();
+    let (code, stdout, _) = env.run(&["history"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No saved runs yet"), "{stdout}");
+
+    let hist = env.path("data/history");
+    std::fs::create_dir_all(&hist).unwrap();
+    std::fs::copy(FIXTURE, hist.join("20261120T080500Z-recorded.json")).unwrap();
+    std::fs::write(
+        hist.join("20261121T000000Z-broken.json"),
+        "{\"schema_version\":",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = env.run(&["history"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("set aside"),
+        "{stderr}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("2026-11-20 08:05  onvue"), "{stdout}");
+    assert!(hist.join("20261121T000000Z-broken.json.corrupt").exists());
+}
+
+#[test]
+fn binary_checklist_lists_the_profile_items() {
+    let env = Env::new();
+    let (code, stdout, _) = env.run(&["checklist", "--profile", "onvue"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("Before check-in for Pearson OnVUE"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("  [ ] ").count(), 10, "{stdout}");
+}
+
+/// A read-only directory, for real: a tmpfs mounted read-only in a private user and mount
+/// namespace (`unshare -rm`), since root ignores permission bits. What the folder holds is listed
+/// inside the namespace, where the mount is visible.
+#[test]
+fn binary_write_into_a_read_only_folder_fails_cleanly_and_leaves_nothing() {
+    let env = Env::new();
+    let ro = env.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let probe = Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !probe {
+        let why = "cannot create a user+mount namespace with `unshare -rm` (util-linux)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}");
+        }
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    // 1. --output into the read-only folder: refused before judging, exit 2.
+    // 2. A check whose history folder is read-only: the run still reports, the save only warns.
+    let script = format!(
+        "set -u; D='{ro}'; B='{bin}'
+         mount -t tmpfs none \"$D\" && mkdir \"$D/history\" && mount -o remount,ro \"$D\" || exit 99
+         \"$B\" judge '{FIXTURE}' --output \"$D/r.html\"; echo \"judge-exit=$?\"
+         EXAMREADY_DATA_DIR=\"$D\" \"$B\" check --only processes >/dev/null; echo \"check-exit=$?\"
+         echo \"left=$(cd \"$D\" && find . -mindepth 1 | sort | tr '\\n' ' ')\"",
+        ro = ro.display(),
+        bin = env!("CARGO_BIN_EXE_examready"),
+    );
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env("EXAMREADY_DATA_DIR", env.path("data"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("judge-exit=2"), "{stdout}{stderr}");
+    assert!(stderr.contains("cannot write the report"), "{stderr}");
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
+    assert!(
+        stdout.contains("check-exit=0") || stdout.contains("check-exit=1"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains("this run was not saved in the history"),
+        "{stderr}"
+    );
+    // Only the history folder made before the remount; no report, no temporary file.
+    let left = stdout.lines().find(|l| l.starts_with("left=")).unwrap();
+    assert_eq!(left.trim_end(), "left=./history", "{stdout}");
+}
