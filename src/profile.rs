@@ -68,6 +68,10 @@ pub struct ProfileFile {
     pub system: crate::check::system::SystemRequirements,
     #[serde(default)]
     pub processes: crate::check::processes::ProcessRequirements,
+    #[serde(default)]
+    pub microphone: crate::check::microphone::MicrophoneRequirements,
+    #[serde(default)]
+    pub speaker: crate::check::speaker::SpeakerRequirements,
 }
 
 /// `[profile]`: what this profile is.
