@@ -115,6 +115,22 @@ fn mic(server: &SoundServer, extra: &[&str]) -> Run {
     run
 }
 
+/// A 440 Hz sine of `amplitude` lasting `seconds`, made with sox.
+fn sine(server: &SoundServer, name: &str, seconds: f64, amplitude: &str) -> std::path::PathBuf {
+    sound_server::sox(
+        server.dir.path(),
+        name,
+        &[
+            "synth",
+            &seconds.to_string(),
+            "sine",
+            "440",
+            "vol",
+            amplitude,
+        ],
+    )
+}
+
 /// A file's peak in dBFS.
 fn file_peak_dbfs(file: &Path) -> f64 {
     let (_, _, s) = sound_server::read_wav_i16(file);
@@ -127,11 +143,7 @@ fn tone_at_minus_20_dbfs_passes_and_is_measured_within_1_db() {
     let Some(server) = require(&Options::default()) else {
         return;
     };
-    let tone = sound_server::sox(
-        server.dir.path(),
-        "tone.wav",
-        &["synth", "12", "sine", "440", "vol", TONE_20_AMPLITUDE],
-    );
+    let tone = sine(&server, "tone.wav", 12.0, TONE_20_AMPLITUDE);
     let _p = server.play(&tone);
     let run = mic(&server, &[]);
     let c = run.check("microphone");
@@ -225,11 +237,7 @@ fn tone_at_minus_70_dbfs_fails_too_quiet() {
     let Some(server) = require(&Options::default()) else {
         return;
     };
-    let tone = sound_server::sox(
-        server.dir.path(),
-        "quiet.wav",
-        &["synth", "12", "sine", "440", "vol", TONE_70_AMPLITUDE],
-    );
+    let tone = sine(&server, "quiet.wav", 12.0, TONE_70_AMPLITUDE);
     let _p = server.play(&tone);
     let run = mic(&server, &[]);
     let c = run.check("microphone");
@@ -289,11 +297,7 @@ fn virtual_device_from_the_catalogue_follows_the_profile() {
     }) else {
         return;
     };
-    let tone = sound_server::sox(
-        server.dir.path(),
-        "tone.wav",
-        &["synth", "20", "sine", "440", "vol", TONE_20_AMPLITUDE],
-    );
+    let tone = sine(&server, "tone.wav", 20.0, TONE_20_AMPLITUDE);
     let _p = server.play(&tone);
     // OnVUE: virtual microphones fail.
     let run = mic(&server, &["--quick"]);
@@ -329,11 +333,7 @@ fn headset_microphone_fails_under_onvue() {
     }) else {
         return;
     };
-    let tone = sound_server::sox(
-        server.dir.path(),
-        "tone.wav",
-        &["synth", "12", "sine", "440", "vol", TONE_20_AMPLITUDE],
-    );
+    let tone = sine(&server, "tone.wav", 12.0, TONE_20_AMPLITUDE);
     let _p = server.play(&tone);
     let run = mic(&server, &["--quick"]);
     let c = run.check("microphone");
@@ -376,11 +376,7 @@ fn mic_flag_picks_a_device_or_fails_with_the_list() {
     assert!(run.has("microphone", "mic-not-found", "fail"), "{c:#}");
     let msg = c["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("PulseAudio Sound Server"), "{msg}");
-    let tone = sound_server::sox(
-        server.dir.path(),
-        "tone.wav",
-        &["synth", "12", "sine", "440", "vol", TONE_20_AMPLITUDE],
-    );
+    let tone = sine(&server, "tone.wav", 12.0, TONE_20_AMPLITUDE);
     let _p = server.play(&tone);
     let run = mic(&server, &["--quick", "--mic", "pulse"]);
     let c = run.check("microphone");

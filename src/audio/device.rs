@@ -283,6 +283,30 @@ pub fn list(dir: Direction, deadline: Instant) -> Vec<Found> {
     out
 }
 
+/// When no device opens, the most telling reason: refused, then busy, then absent.
+pub fn worst_error(devices: &[Found], nothing_listed: &str) -> DeviceError {
+    devices
+        .iter()
+        .filter_map(|d| d.info.error.clone())
+        .min_by_key(|e| match e.class {
+            ErrorClass::Permission => 0,
+            ErrorClass::Busy => 1,
+            _ => 2,
+        })
+        .unwrap_or(DeviceError {
+            class: ErrorClass::Unavailable,
+            message: nothing_listed.to_string(),
+        })
+}
+
+/// The device to use: the default if it opens, else the first that opens.
+pub fn first_working(devices: &[Found]) -> Option<&Found> {
+    devices
+        .iter()
+        .find(|d| d.info.default && d.info.error.is_none())
+        .or_else(|| devices.iter().find(|d| d.info.error.is_none()))
+}
+
 /// Pick a device by `--mic NAME`-style query: exact id or name first, then a case-insensitive
 /// substring of the name or id.
 pub fn pick<'a>(devices: &'a [Found], query: &str) -> Option<&'a Found> {
@@ -295,6 +319,49 @@ pub fn pick<'a>(devices: &'a [Found], query: &str) -> Option<&'a Found> {
                 d.info.name.to_lowercase().contains(&q) || d.info.id.to_lowercase().contains(&q)
             })
         })
+}
+
+/// Run `$body` with `$t` bound to the Rust type of a cpal sample format; an unsupported format
+/// returns an error from the enclosing function.
+macro_rules! with_sample_type {
+    ($format:expr, $t:ident => $body:expr) => {
+        match $format {
+            SampleFormat::F32 => {
+                type $t = f32;
+                $body
+            }
+            SampleFormat::F64 => {
+                type $t = f64;
+                $body
+            }
+            SampleFormat::I8 => {
+                type $t = i8;
+                $body
+            }
+            SampleFormat::I16 => {
+                type $t = i16;
+                $body
+            }
+            SampleFormat::I32 => {
+                type $t = i32;
+                $body
+            }
+            SampleFormat::U8 => {
+                type $t = u8;
+                $body
+            }
+            SampleFormat::U16 => {
+                type $t = u16;
+                $body
+            }
+            other => {
+                return Err(DeviceError {
+                    class: ErrorClass::Other,
+                    message: format!("unsupported sample format {other}"),
+                });
+            }
+        }
+    };
 }
 
 /// A recording: interleaved f32 samples.
@@ -330,22 +397,9 @@ pub fn record(
     let err: Arc<Mutex<Option<cpal::Error>>> = Arc::new(Mutex::new(None));
     let stream_config = config.config();
     let started = Instant::now();
-    let stream = match format {
-        SampleFormat::F32 => build::<f32>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::I16 => build::<i16>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::I32 => build::<i32>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::U16 => build::<u16>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::U8 => build::<u8>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::I8 => build::<i8>(device, stream_config, &buf, &err, wanted),
-        SampleFormat::F64 => build::<f64>(device, stream_config, &buf, &err, wanted),
-        other => {
-            return Err(DeviceError {
-                class: ErrorClass::Other,
-                message: format!("unsupported sample format {other}"),
-            });
-        }
-    }
-    .map_err(|e| DeviceError::from_cpal(&e))?;
+    let stream =
+        with_sample_type!(format, T => build::<T>(device, stream_config, &buf, &err, wanted))
+            .map_err(|e| DeviceError::from_cpal(&e))?;
     stream.play().map_err(|e| DeviceError::from_cpal(&e))?;
     let limit = Duration::from_secs_f64(seconds + settle) + grace;
     let mut first_data_ms = None;
@@ -438,20 +492,7 @@ pub fn play_tone(
         .map_err(|e| DeviceError::from_cpal(&e))?;
     let total = (seconds * config.sample_rate() as f64) as u64;
     let played = Arc::new(Mutex::new(0u64));
-    let stream = match config.sample_format() {
-        SampleFormat::F32 => tone_stream::<f32>(device, &config, freq, amplitude, total, &played),
-        SampleFormat::I16 => tone_stream::<i16>(device, &config, freq, amplitude, total, &played),
-        SampleFormat::I32 => tone_stream::<i32>(device, &config, freq, amplitude, total, &played),
-        SampleFormat::U16 => tone_stream::<u16>(device, &config, freq, amplitude, total, &played),
-        SampleFormat::U8 => tone_stream::<u8>(device, &config, freq, amplitude, total, &played),
-        SampleFormat::F64 => tone_stream::<f64>(device, &config, freq, amplitude, total, &played),
-        other => {
-            return Err(DeviceError {
-                class: ErrorClass::Other,
-                message: format!("unsupported sample format {other}"),
-            });
-        }
-    }
+    let stream = with_sample_type!(config.sample_format(), T => tone_stream::<T>(device, &config, freq, amplitude, total, &played))
     .map_err(|e| DeviceError::from_cpal(&e))?;
     stream.play().map_err(|e| DeviceError::from_cpal(&e))?;
     let start = Instant::now();

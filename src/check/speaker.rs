@@ -267,10 +267,7 @@ impl Module for Speaker {
         let listing_deadline = Instant::now() + ctx.remaining().mul_f64(0.5);
         let found = device::list(Direction::Output, listing_deadline);
         let server = server::query(Side::Sinks, Duration::from_secs(2));
-        let chosen = found
-            .iter()
-            .find(|d| d.info.default && d.info.error.is_none())
-            .or_else(|| found.iter().find(|d| d.info.error.is_none()));
+        let chosen = device::first_working(&found);
         let mut facts = SpeakerFacts {
             os: OsFamily::current(),
             host: device::host_name(),
@@ -288,20 +285,10 @@ impl Module for Speaker {
         };
         match chosen {
             None => {
-                facts.error = Some(
-                    found
-                        .iter()
-                        .filter_map(|d| d.info.error.clone())
-                        .min_by_key(|e| match e.class {
-                            ErrorClass::Permission => 0,
-                            ErrorClass::Busy => 1,
-                            _ => 2,
-                        })
-                        .unwrap_or(DeviceError {
-                            class: ErrorClass::Unavailable,
-                            message: "the system lists no sound output".into(),
-                        }),
-                );
+                facts.error = Some(device::worst_error(
+                    &found,
+                    "the system lists no sound output",
+                ));
             }
             Some(d) => {
                 let via_server =

@@ -730,28 +730,15 @@ impl Module for Microphone {
                     None
                 }
             },
-            None => found
-                .iter()
-                .find(|d| d.info.default && d.info.error.is_none())
-                .or_else(|| found.iter().find(|d| d.info.error.is_none())),
+            None => device::first_working(&found),
         };
         match chosen {
             None if facts.error.is_none() => {
                 // Nothing opens: report the most telling reason (refused, busy, absent).
-                facts.error = Some(
-                    found
-                        .iter()
-                        .filter_map(|d| d.info.error.clone())
-                        .min_by_key(|e| match e.class {
-                            ErrorClass::Permission => 0,
-                            ErrorClass::Busy => 1,
-                            _ => 2,
-                        })
-                        .unwrap_or(DeviceError {
-                            class: ErrorClass::Unavailable,
-                            message: "the system lists no input device".into(),
-                        }),
-                );
+                facts.error = Some(device::worst_error(
+                    &found,
+                    "the system lists no input device",
+                ));
                 if let Some(d) = found.iter().find(|d| d.info.default).or(found.first())
                     && matches!(
                         facts.error.as_ref().map(|e| e.class),
