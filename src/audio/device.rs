@@ -168,7 +168,7 @@ pub struct AlsaQuiet {
 }
 
 impl AlsaQuiet {
-    /// What alsa-lib reported meanwhile, one line per message (empty off Linux).
+    /// What alsa-lib reported meanwhile, one line per message, at most 20 (empty off Linux).
     pub fn messages(&self) -> Vec<String> {
         #[cfg(target_os = "linux")]
         if let Some(o) = &self.output {
@@ -178,6 +178,7 @@ impl AlsaQuiet {
                 .lines()
                 .map(|l| l.trim().to_string())
                 .filter(|l| !l.is_empty())
+                .take(20)
                 .collect();
         }
         Vec::new()

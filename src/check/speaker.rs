@@ -306,6 +306,8 @@ impl Module for Speaker {
                 facts.sample_rate = d.info.sample_rate;
                 if ctx.options.play_tone {
                     let (freq, seconds, peak_dbfs) = (660.0, 1.0, -12.0);
+                    // Not while the microphone records the room.
+                    let _turn = crate::audio::exclusive();
                     ctx.progress("playing a test tone: listen");
                     let amp = crate::audio::levels::from_dbfs(peak_dbfs);
                     if let Ok(frames) =

@@ -567,7 +567,12 @@ fn judge_names(f: &MicFacts, profile: &Profile, findings: &mut Vec<Finding>) {
             Some(false) => findings.push(Finding::fail(
                 "mic-virtual",
                 format!(
-                    "\"{dev}\" is a virtual or loopback input ({app}), not a microphone; {} does not allow virtual microphones.",
+                    "\"{dev}\" is a virtual or loopback input{}, not a microphone; {} does not allow virtual microphones.",
+                    if dev.to_lowercase().contains(&app.to_lowercase()) {
+                        String::new()
+                    } else {
+                        format!(" ({app})")
+                    },
                     profile.name()
                 ),
                 format!("Choose the real microphone in {settings} (and in the exam software), and quit {app} or disable its virtual device."),
@@ -619,6 +624,8 @@ fn measure(ctx: &ProbeContext, facts: &mut MicFacts, found: &device::Found, seco
             ctx.progress(&format!("recording {done:.1}/{seconds} s from {dev_name}"));
         }
     };
+    // Not while the speaker plays its test tone.
+    let _quiet_room = crate::audio::exclusive();
     let remaining = ctx.remaining().saturating_sub(Duration::from_millis(500));
     let grace = remaining
         .saturating_sub(Duration::from_secs_f64(seconds + SETTLE_SECONDS))
