@@ -382,6 +382,30 @@ fn mic_flag_picks_a_device_or_fails_with_the_list() {
     let c = run.check("microphone");
     assert_eq!(run.fact("microphone", "device_id"), "alsa:pulse", "{c:#}");
     assert!(run.has("microphone", "mic-level", "pass"), "{c:#}");
+    // The sound server's default source by its description.
+    let run = mic(&server, &["--quick", "--mic", "virtualmic"]);
+    let c = run.check("microphone");
+    assert_eq!(run.fact("microphone", "device"), "VirtualMic", "{c:#}");
+    assert!(run.has("microphone", "mic-level", "pass"), "{c:#}");
+    // Another source of the server cannot be recorded through ALSA: the finding says how to
+    // make it the default.
+    let run = mic(&server, &["--quick", "--mic", "Monitor of VirtualSpeaker"]);
+    let c = run.check("microphone");
+    assert!(run.has("microphone", "mic-not-found", "fail"), "{c:#}");
+    let f = &c["findings"][0];
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Monitor of VirtualSpeaker\" (vsink.monitor)"),
+        "{f}"
+    );
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("pactl set-default-source")
+    );
 }
 
 #[test]

@@ -213,6 +213,15 @@ impl MicFacts {
     }
 }
 
+/// Whether `query` names the sound server's default source (name or description, or part).
+fn server_default_matches(server: Option<&ServerFacts>, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    server.and_then(|s| s.default.as_ref()).is_some_and(|d| {
+        !q.is_empty()
+            && (d.name.to_lowercase().contains(&q) || d.description.to_lowercase().contains(&q))
+    })
+}
+
 /// Whether the recorded input is virtual: a catalogue device name (name or server description),
 /// or a server monitor source. Returns the application's name or a reason.
 pub fn virtual_input(f: &MicFacts, catalogue: &Catalogue) -> Option<String> {
@@ -304,8 +313,19 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
             ErrorClass::NotFound => (
                 "mic-not-found",
                 format!(
-                    "No microphone matches \"{}\"; the inputs are: {listed}.",
-                    f.requested.as_deref().unwrap_or("")
+                    "No microphone matches \"{}\"; the inputs are: {listed}{}.",
+                    f.requested.as_deref().unwrap_or(""),
+                    match &f.server {
+                        Some(s) if !s.devices.is_empty() => format!(
+                            "; the sound server's sources: {}",
+                            s.devices
+                                .iter()
+                                .map(|d| format!("\"{}\" ({})", d.description, d.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        _ => String::new(),
+                    }
                 ),
                 format!("Run again with --mic and one of the names above, or without --mic for the default input. {}", if f.os == OsFamily::Linux { "Sound-server sources are recorded through the default input: choose them in Settings > Sound > Input (or `pactl set-default-source NAME`)." } else { "" }).trim().to_string(),
             ),
@@ -727,7 +747,17 @@ impl Module for Microphone {
         facts.devices = found.iter().map(|d| d.info.clone()).collect();
         facts.server = server::query(Side::Sources, Duration::from_secs(2));
         let chosen = match &ctx.options.mic {
-            Some(q) => match device::pick(&found, q) {
+            Some(q) => match device::pick(&found, q).or_else(|| {
+                // The sound server's default source is recorded through ALSA's sound-server
+                // devices (Linux): `--mic VirtualMic` means those.
+                server_default_matches(facts.server.as_ref(), q)
+                    .then(|| {
+                        device::first_working(&found).filter(|d| {
+                            device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm)
+                        })
+                    })
+                    .flatten()
+            }) {
                 Some(d) => Some(d),
                 None => {
                     facts.error = Some(DeviceError {
