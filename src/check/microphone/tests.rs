@@ -403,3 +403,34 @@ fn judge_replays_recorded_facts_through_the_registry() {
         .unwrap();
     assert_eq!(j.status(), Status::Pass);
 }
+
+#[test]
+fn mic_query_matches_the_servers_default_source() {
+    let f = recorded();
+    assert!(server_default_matches(f.server.as_ref(), "virtualmic"));
+    assert!(server_default_matches(f.server.as_ref(), "vmic"));
+    assert!(!server_default_matches(f.server.as_ref(), "Yeti"));
+    assert!(!server_default_matches(f.server.as_ref(), "  "));
+    assert!(!server_default_matches(None, "vmic"));
+}
+
+#[test]
+fn not_found_lists_inputs_and_server_sources() {
+    let mut f = recorded();
+    f.requested = Some("Yeti".into());
+    f.rms_dbfs = None;
+    f.error = Some(DeviceError {
+        class: ErrorClass::NotFound,
+        message: "no input named like \"Yeti\"".into(),
+    });
+    let j = judge_with(&f, &profile(""));
+    // Asked for by name: fails even where a microphone is not required.
+    assert_eq!(j.status(), Status::Fail);
+    let m = &j.findings[0].message;
+    assert!(
+        m.contains("\"Yeti\"")
+            && m.contains("\"PulseAudio Sound Server\"")
+            && m.contains("\"VirtualMic\" (vmic)"),
+        "{m}"
+    );
+}
