@@ -194,10 +194,11 @@ pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
 /// A window's broadband noise level is estimated from its spectrum rather than its RMS, so that a
 /// steady tone (a test signal, mains hum) does not count as noise while hiss, fans, traffic and
 /// chatter do: the median power of the spectrum's bins (Hann-windowed FFT), divided by ln 2 (the
-/// median of an exponentially distributed bin power is ln 2 times its mean), estimates the power
-/// per bin of the noise, which times the number of bins is the noise's RMS. White noise at
-/// -30 dBFS RMS reads about -30; a pure tone at -20 dBFS reads below -90. The estimate never
-/// exceeds the window's RMS.
+/// median of an exponentially distributed bin power is ln 2 times its mean) and by the window's
+/// energy, estimates the variance (mean power) of broadband noise, which a few strong spectral
+/// lines cannot move. White noise at -30 dBFS RMS reads about -30; a pure tone at -20 dBFS reads
+/// below -90. Coloured noise reads somewhat below its RMS. The estimate never exceeds the
+/// window's RMS.
 pub fn noise_floor(samples: &[f32], channels: usize, sample_rate: u32) -> f64 {
     let channels = channels.max(1);
     let window = window_frames(sample_rate);
