@@ -145,6 +145,18 @@ pub struct CheckArgs {
     /// Compare with the previous saved run and show what changed.
     #[arg(long, value_name = "last", value_parser = ["last"])]
     pub compare: Option<String>,
+
+    /// Record this microphone instead of the default input (a name or part of it, as listed
+    /// in the microphone check's facts).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// Microphone check: you are asked to say a sentence, and your voice must rise clearly
+    /// above the room's noise.
+    #[arg(long)]
+    pub speak: bool,
+    /// Speaker check: play a short test tone you should hear.
+    #[arg(long)]
+    pub play_tone: bool,
 }
 
 /// Entry point used by `main.rs`.
@@ -348,7 +360,12 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
         profile: Arc::new(profile),
         checks,
         output,
-        options: ProbeOptions { quick: args.quick },
+        options: ProbeOptions {
+            quick: args.quick,
+            mic: args.mic.clone(),
+            speak: args.speak,
+            play_tone: args.play_tone,
+        },
         started,
         exam,
     })

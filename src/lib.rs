@@ -7,6 +7,7 @@ renderers print (`render::*`); the `runner` owns concurrency, deadlines and cras
 `cli` ties them together. `main.rs` only calls [`cli::main`].
 */
 
+pub mod audio;
 pub mod catalogue;
 pub mod check;
 pub mod checklist;

@@ -103,6 +103,10 @@ pub struct ProfileFile {
     pub processes: crate::check::processes::ProcessRequirements,
     #[serde(default)]
     pub checklist: crate::checklist::ChecklistSection,
+    #[serde(default)]
+    pub microphone: crate::check::microphone::MicrophoneRequirements,
+    #[serde(default)]
+    pub speaker: crate::check::speaker::SpeakerRequirements,
 }
 
 /// `[profile]`: what this profile is.

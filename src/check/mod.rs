@@ -20,11 +20,18 @@ use serde::de::DeserializeOwned;
 use crate::model::Judgement;
 use crate::profile::Profile;
 
+pub mod microphone;
 pub mod processes;
+pub mod speaker;
 pub mod system;
 
 /// Every module, in report order.
-pub static REGISTRY: &[&dyn Check] = &[&system::System, &processes::Processes];
+pub static REGISTRY: &[&dyn Check] = &[
+    &system::System,
+    &processes::Processes,
+    &microphone::Microphone,
+    &speaker::Speaker,
+];
 
 /// Look up a registered module by id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
@@ -45,6 +52,12 @@ pub fn ids() -> String {
 pub struct ProbeOptions {
     /// Shorter measurements (`--quick`).
     pub quick: bool,
+    /// `--mic NAME`: record this input instead of the default one.
+    pub mic: Option<String>,
+    /// `--speak`: ask the candidate to say a sentence while recording.
+    pub speak: bool,
+    /// `--play-tone`: play a short tone on the speaker.
+    pub play_tone: bool,
 }
 
 /// What a probe gets: options, the profile (for measurement parameters), its deadline, a

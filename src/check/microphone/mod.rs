@@ -1,0 +1,822 @@
+/*!
+The `microphone` module: a microphone exists, opens and records sound at a usable level, without
+clipping, in a room quiet enough; virtual or loopback inputs and headset microphones get the
+profile's rules.
+
+The probe lists input devices through cpal (default first, ALSA pseudo-devices left out), records
+a few seconds from the default device or `--mic NAME` (shorter with `--quick`; with `--speak` it
+first asks the candidate to say a sentence), and measures the recording (`audio::levels`): per
+channel RMS, peak and clipped runs, mono, a level series and the room's noise floor. On Linux it
+also asks the sound server (`pactl`) which source is the default, since ALSA's `default` device
+does not name it. The judge applies `[microphone]`; thresholds come from test.webrtc.org.
+*/
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Module, ProbeContext};
+use crate::audio::device::{self, DeviceError, DeviceInfo, Direction, ErrorClass};
+use crate::audio::levels::{self, ChannelLevels};
+use crate::audio::server::{self, ServerFacts, Side};
+use crate::catalogue::{Catalogue, OsFamily};
+use crate::model::{Finding, Judgement};
+use crate::profile::{Dbfs, NonNegative, Profile, Seconds};
+
+#[cfg(test)]
+mod tests;
+
+pub struct Microphone;
+
+/// Default recording length without `--quick` (seconds).
+pub const DEFAULT_RECORD_SECONDS: f64 = 3.0;
+/// Default recording length with `--quick`.
+pub const DEFAULT_QUICK_RECORD_SECONDS: f64 = 1.5;
+/// Recording length with `--speak` (at least): time to say a sentence.
+pub const SPEAK_SECONDS: f64 = 5.0;
+/// Silence threshold when the profile names none: 1/32767 (test.webrtc.org).
+pub const DEFAULT_SILENCE_DBFS: f64 = -90.3;
+/// Clipping run length when the profile names none (test.webrtc.org).
+pub const DEFAULT_CLIP_RUN_SAMPLES: u32 = 6;
+/// Dropped at the start of a recording: start-up silence, clicks, automatic gain settling.
+pub const SETTLE_SECONDS: f64 = 0.25;
+/// The sentence `--speak` asks for.
+pub const SENTENCE: &str = "I am ready to take my exam today";
+
+/// `[microphone]` in a profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MicrophoneRequirements {
+    /// `true`: no working microphone fails the check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    /// How long to record (default 3 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_seconds: Option<Seconds>,
+    /// How long to record with `--quick` (default 1.5 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quick_record_seconds: Option<Seconds>,
+    /// Every sample under this: muted or broken (default -90.3 dBFS = 1/32767).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silence_dbfs: Option<Dbfs>,
+    /// RMS under this fails: the input level is too low.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_rms_dbfs: Option<Dbfs>,
+    /// More than this many consecutive full-scale samples is clipping (default 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip_run_samples: Option<u32>,
+    /// A room noise floor above this warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_noise_floor_dbfs: Option<Dbfs>,
+    /// `false`: a virtual or loopback input fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_virtual: Option<bool>,
+    /// `false`: a microphone that is part of a headset fails (names from
+    /// `[speaker] headphone_patterns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_headset_mic: Option<bool>,
+    /// `--speak`: speech must rise this many dB above the noise floor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_speech_above_floor_db: Option<NonNegative>,
+}
+
+impl MicrophoneRequirements {
+    pub fn record_seconds(&self, quick: bool) -> f64 {
+        if quick {
+            self.quick_record_seconds
+                .map_or(DEFAULT_QUICK_RECORD_SECONDS, |s| s.0)
+        } else {
+            self.record_seconds.map_or(DEFAULT_RECORD_SECONDS, |s| s.0)
+        }
+    }
+    pub fn clip_run_samples(&self) -> u32 {
+        self.clip_run_samples.unwrap_or(DEFAULT_CLIP_RUN_SAMPLES)
+    }
+    pub fn silence_dbfs(&self) -> f64 {
+        self.silence_dbfs.map_or(DEFAULT_SILENCE_DBFS, |d| d.get())
+    }
+}
+
+/// `--speak`: how the speech compared with the room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeechFacts {
+    /// The sentence asked for.
+    pub sentence: String,
+    /// The level of the loudest stretch (90th percentile of 100 ms windows).
+    pub speech_dbfs: f64,
+    /// `speech_dbfs` minus the noise floor.
+    pub above_floor_db: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MicFacts {
+    pub os: OsFamily,
+    /// The audio API (`ALSA`, `WASAPI`, `CoreAudio`).
+    pub host: String,
+    /// Input devices, default first.
+    pub devices: Vec<DeviceInfo>,
+    /// `--mic NAME`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    /// The device recorded: the sound server's default source on Linux when known, else the
+    /// system's name for it.
+    pub device: Option<String>,
+    pub device_id: Option<String>,
+    /// The device recorded is the system default.
+    pub default_device: bool,
+    /// Why nothing could be recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<DeviceError>,
+    /// The Linux sound server's sources, when it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerFacts>,
+    pub channels: Option<u16>,
+    pub sample_rate: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_format: Option<String>,
+    /// Seconds of audio analysed.
+    pub seconds: f64,
+    /// From starting the stream to the first samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_data_ms: Option<u64>,
+    /// The loudest channel's RMS.
+    pub rms_dbfs: Option<f64>,
+    /// The highest peak of any channel.
+    pub peak_dbfs: Option<f64>,
+    /// Runs of more than `clip_run_samples` full-scale samples, all channels.
+    pub clipped_runs: Option<u32>,
+    pub clip_run_samples: u32,
+    /// The room's broadband noise floor.
+    pub noise_floor_dbfs: Option<f64>,
+    /// All channels carry the same signal.
+    pub mono: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_channel: Vec<ChannelLevels>,
+    /// RMS per 100 ms window (for the report's chart).
+    #[serde(default)]
+    pub level_series_dbfs: Vec<f64>,
+    /// A virtual or loopback input (catalogue `virtual-audio` devices, monitor sources).
+    pub r#virtual: bool,
+    /// The catalogue application behind a virtual input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_app: Option<String>,
+    /// `--speak` was asked for.
+    pub speak: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speech: Option<SpeechFacts>,
+    /// What alsa-lib reported meanwhile (kept off the terminal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backend_messages: Vec<String>,
+}
+
+impl MicFacts {
+    fn empty(os: OsFamily, host: String, clip_run_samples: u32) -> MicFacts {
+        MicFacts {
+            os,
+            host,
+            devices: vec![],
+            requested: None,
+            device: None,
+            device_id: None,
+            default_device: false,
+            error: None,
+            server: None,
+            channels: None,
+            sample_rate: None,
+            sample_format: None,
+            seconds: 0.0,
+            first_data_ms: None,
+            rms_dbfs: None,
+            peak_dbfs: None,
+            clipped_runs: None,
+            clip_run_samples,
+            noise_floor_dbfs: None,
+            mono: None,
+            per_channel: vec![],
+            level_series_dbfs: vec![],
+            r#virtual: false,
+            virtual_app: None,
+            speak: false,
+            speech: None,
+            backend_messages: vec![],
+        }
+    }
+
+    /// The sound server's default source, when the device recorded goes through the server.
+    fn server_source(&self) -> Option<&server::ServerDevice> {
+        let via = self
+            .device_id
+            .as_deref()
+            .and_then(device::alsa_pcm)
+            .is_some_and(device::is_sound_server_pcm);
+        self.server.as_ref()?.default.as_ref().filter(|_| via)
+    }
+}
+
+/// Whether `query` names the sound server's default source (name or description, or part).
+fn server_default_matches(server: Option<&ServerFacts>, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    server.and_then(|s| s.default.as_ref()).is_some_and(|d| {
+        !q.is_empty()
+            && (d.name.to_lowercase().contains(&q) || d.description.to_lowercase().contains(&q))
+    })
+}
+
+/// Whether the recorded input is virtual: a catalogue device name (name or server description),
+/// or a server monitor source. Returns the application's name or a reason.
+pub fn virtual_input(f: &MicFacts, catalogue: &Catalogue) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(d) = &f.device {
+        names.push(d);
+    }
+    if let Some(s) = f.server_source() {
+        names.push(&s.description);
+        names.push(&s.name);
+    }
+    for n in &names {
+        if let Some(app) = catalogue.match_device(n)
+            && app.category == "virtual-audio"
+        {
+            return Some(app.name.clone());
+        }
+    }
+    if f.server_source().is_some_and(|s| s.monitor) {
+        return Some("a monitor of a sound output (loopback)".into());
+    }
+    None
+}
+
+fn sound_settings(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Windows => "Settings > System > Sound > Input",
+        OsFamily::Macos => "System Settings > Sound > Input",
+        OsFamily::Linux => "Settings > Sound > Input",
+    }
+}
+
+fn no_mic_remedy(os: OsFamily) -> String {
+    match os {
+        OsFamily::Windows => "Connect a microphone (a webcam's, a USB or a 3.5 mm one, not part of a headset) and choose it in Settings > System > Sound > Input. If none is listed: Sound Control Panel > Recording > right-click > Show Disabled Devices, and enable it; or update the audio driver in Device Manager > Audio inputs and outputs.".into(),
+        OsFamily::Macos => "Connect a microphone or use the built-in one, and choose it in System Settings > Sound > Input. If none is listed, restart the Mac.".into(),
+        OsFamily::Linux => "Connect a microphone and choose it in Settings > Sound > Input. If no device is listed the sound server may not be running: log out and in, or run `systemctl --user restart pipewire pipewire-pulse wireplumber` (or `pulseaudio --start`); `arecord -l` shows whether the kernel sees a sound card.".into(),
+    }
+}
+
+fn permission_remedy(os: OsFamily) -> String {
+    match os {
+        OsFamily::Windows => "Open Settings > Privacy & security > Microphone and turn on 'Microphone access', 'Let apps access your microphone' and 'Let desktop apps access your microphone', then run the check again.".into(),
+        OsFamily::Macos => "Open System Settings > Privacy & Security > Microphone and turn on the app you run examready from (Terminal, iTerm ...) and OnVUE; then quit and reopen that app and run the check again.".into(),
+        OsFamily::Linux => "Give your user access to audio devices (sudo usermod -aG audio $USER, then log out and in); in a Flatpak or Snap, grant the microphone permission (flatpak override --device=all, or snap connect ...:audio-record).".into(),
+    }
+}
+
+fn busy_remedy(os: OsFamily) -> String {
+    let mut s = "Another application holds the microphone: close meeting and recording apps (Zoom, Teams, Discord, OBS, browser tabs using the microphone) and run the check again.".to_string();
+    if os == OsFamily::Windows {
+        s.push_str(" To stop one app from locking it: Sound Control Panel > Recording > your microphone > Properties > Advanced, clear 'Allow applications to take exclusive control of this device'.");
+    }
+    s
+}
+
+fn silent_remedy(os: OsFamily, muted_by_server: bool) -> String {
+    let mut s = String::new();
+    if muted_by_server {
+        s.push_str("The input is muted in the sound settings: unmute it. ");
+    }
+    s.push_str(match os {
+        OsFamily::Windows => "Check the microphone's mute switch or key, that it is not muted in Settings > System > Sound > Input (volume above 0), and that Settings > Privacy & security > Microphone allows desktop apps; then try another microphone.",
+        OsFamily::Macos => "macOS records silence when an app is not allowed to use the microphone: turn on your terminal app in System Settings > Privacy & Security > Microphone. Also check the mute switch and the input volume in System Settings > Sound > Input; then try another microphone.",
+        OsFamily::Linux => "Check the microphone's mute switch or key and that the input is not muted and its volume is up in Settings > Sound > Input (or `pactl set-source-mute @DEFAULT_SOURCE@ 0`, `alsamixer` > F4 Capture); then try another microphone.",
+    });
+    s
+}
+
+pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
+    let req = &profile.file.microphone;
+    let name_of_profile = profile.name();
+    let required = req.required.unwrap_or(false);
+    let settings = sound_settings(f.os);
+    let mut findings = Vec::new();
+
+    if let Some(e) = &f.error {
+        let listed = if f.devices.is_empty() {
+            "none listed".to_string()
+        } else {
+            f.devices
+                .iter()
+                .map(|d| format!("\"{}\"", d.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let dev = f.device.as_deref().unwrap_or("the microphone");
+        let (code, message, remedy) = match e.class {
+            ErrorClass::NotFound => (
+                "mic-not-found",
+                format!(
+                    "No microphone matches \"{}\"; the inputs are: {listed}{}.",
+                    f.requested.as_deref().unwrap_or(""),
+                    match &f.server {
+                        Some(s) if !s.devices.is_empty() => format!(
+                            "; the sound server's sources: {}",
+                            s.devices
+                                .iter()
+                                .map(|d| format!("\"{}\" ({})", d.description, d.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        _ => String::new(),
+                    }
+                ),
+                format!("Run again with --mic and one of the names above, or without --mic for the default input. {}", if f.os == OsFamily::Linux { "Sound-server sources are recorded through the default input: choose them in Settings > Sound > Input (or `pactl set-default-source NAME`)." } else { "" }).trim().to_string(),
+            ),
+            ErrorClass::Busy => (
+                "mic-busy",
+                format!("\"{dev}\" is busy: another application holds it ({}).", e.message),
+                busy_remedy(f.os),
+            ),
+            ErrorClass::Permission => (
+                "mic-permission",
+                format!("Access to \"{dev}\" was refused by the operating system ({}).", e.message),
+                permission_remedy(f.os),
+            ),
+            ErrorClass::NoData => (
+                "mic-no-data",
+                format!("\"{dev}\" opened but sent no sound: {}.", e.message),
+                format!("Unplug and reconnect the microphone (or restart the computer), choose it in {settings}, and run the check again."),
+            ),
+            ErrorClass::Unavailable => (
+                "mic-none",
+                if f.devices.is_empty() {
+                    "No microphone found: the system lists no audio input.".to_string()
+                } else {
+                    format!(
+                        "No microphone found: no audio input opens (tried {listed}: {}).",
+                        e.message
+                    )
+                },
+                no_mic_remedy(f.os),
+            ),
+            ErrorClass::Other => (
+                "mic-error",
+                format!("\"{dev}\" could not record: {}.", e.message),
+                format!("Choose another input in {settings}, reconnect the microphone, and run the check again."),
+            ),
+        };
+        let finding = if required || e.class == ErrorClass::NotFound {
+            Finding::fail(
+                code,
+                format!("{message} {name_of_profile} requires a working microphone."),
+                remedy,
+            )
+        } else {
+            Finding::skip(
+                code,
+                format!("{message} Not required by {name_of_profile}."),
+            )
+        };
+        findings.push(finding);
+        judge_names(f, profile, &mut findings);
+        let summary = match e.class {
+            ErrorClass::Unavailable => "no microphone found".to_string(),
+            ErrorClass::NotFound => "no such microphone".to_string(),
+            ErrorClass::Busy => format!("{dev}: busy"),
+            ErrorClass::Permission => format!("{dev}: access refused"),
+            ErrorClass::NoData => format!("{dev}: no sound arrives"),
+            ErrorClass::Other => format!("{dev}: cannot record"),
+        };
+        return Judgement { summary, findings };
+    }
+
+    let dev = f.device.clone().unwrap_or_else(|| "the microphone".into());
+    let (Some(rms), Some(peak)) = (f.rms_dbfs, f.peak_dbfs) else {
+        findings.push(Finding::fail(
+            "mic-error",
+            format!("\"{dev}\" was opened but nothing was measured."),
+            format!("Choose another input in {settings} and run the check again."),
+        ));
+        return Judgement {
+            summary: format!("{dev}: nothing measured"),
+            findings,
+        };
+    };
+    let num = db;
+    let layout = match (f.channels, f.sample_rate, f.mono) {
+        (Some(1), Some(r), _) => format!("mono, {r} Hz"),
+        (Some(c), Some(r), Some(true)) => format!("{c} identical channels (mono), {r} Hz"),
+        (Some(c), Some(r), _) => format!("{c} channels (stereo), {r} Hz"),
+        _ => String::new(),
+    };
+    let silence = req.silence_dbfs();
+    let muted_by_server = f.server_source().is_some_and(|s| s.mute);
+    let mut summary;
+    if peak < silence {
+        findings.push(Finding::fail(
+            "mic-silent",
+            format!(
+                "\"{dev}\" recorded only silence for {} s (peak {} dBFS, below {} dBFS): the microphone is most likely muted or broken.",
+                num(f.seconds), num(peak), num(silence)
+            ),
+            silent_remedy(f.os, muted_by_server),
+        ));
+        summary = format!("{dev}: silent (muted or broken)");
+    } else if let Some(min) = req.min_rms_dbfs.map(|d| d.get())
+        && rms < min
+    {
+        findings.push(Finding::fail(
+            "mic-quiet",
+            format!(
+                "\"{dev}\" records too quietly: {} dBFS RMS over {} s, under the {} dBFS minimum.",
+                num(rms), num(f.seconds), num(min)
+            ),
+            format!("Raise the input volume in {settings}, move closer to the microphone (or it closer to you), and check that the right input is chosen."),
+        ));
+        summary = format!("{dev}: too quiet ({} dBFS)", num(rms));
+    } else {
+        let min = req
+            .min_rms_dbfs
+            .map(|d| format!(", above the {} dBFS minimum", num(d.get())))
+            .unwrap_or_default();
+        let silent_channels: Vec<String> = f
+            .per_channel
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.peak_dbfs < silence)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        let dead = if !silent_channels.is_empty() && silent_channels.len() < f.per_channel.len() {
+            format!("; channel {} silent", silent_channels.join(", "))
+        } else {
+            String::new()
+        };
+        findings.push(Finding::pass(
+            "mic-level",
+            format!(
+                "\"{dev}\" records at {} dBFS RMS (peak {} dBFS){min}; {layout}{dead}.",
+                num(rms),
+                num(peak)
+            ),
+        ));
+        summary = format!("{dev}: {} dBFS", num(rms));
+    }
+    let silent = peak < silence;
+    if let Some(runs) = f.clipped_runs
+        && runs > 0
+        && !silent
+    {
+        findings.push(Finding::warn(
+            "mic-clipping",
+            format!(
+                "\"{dev}\" clips: {runs} runs of more than {} samples at full scale in {} s.",
+                f.clip_run_samples,
+                num(f.seconds)
+            ),
+            format!("Lower the input volume (or turn off input boost) in {settings}, and keep the microphone a little further away."),
+        ));
+        summary.push_str(", clipping");
+    }
+    if let (Some(max), Some(floor), false) = (
+        req.max_noise_floor_dbfs.map(|d| d.get()),
+        f.noise_floor_dbfs,
+        silent,
+    ) {
+        if floor > max {
+            findings.push(Finding::warn(
+                "mic-noisy",
+                format!(
+                    "The room is noisy: a noise floor of {} dBFS, above {} dBFS. A proctor flags voices and noise.",
+                    num(floor), num(max)
+                ),
+                "Take the exam in a quiet, closed room: switch off fans, music, TV and noisy appliances, close the windows and ask others to keep quiet; turn on the microphone's noise suppression if it has one (not a separate virtual noise-cancelling device).".to_string(),
+            ));
+            summary.push_str(", noisy room");
+        } else {
+            findings.push(Finding::pass(
+                "mic-noise-ok",
+                format!(
+                    "Room noise floor {} dBFS, under {} dBFS.",
+                    num(floor),
+                    num(max)
+                ),
+            ));
+        }
+    }
+    if f.speak {
+        judge_speech(f, req, &mut findings, &mut summary);
+    }
+    if !f.default_device && f.requested.is_none() {
+        findings.push(Finding::warn(
+            "mic-default-unavailable",
+            format!("The system's default input did not open; \"{dev}\" was recorded instead."),
+            format!("Choose \"{dev}\" (or the microphone you will use) as the input in {settings}, so that the exam software uses it too."),
+        ));
+    }
+    judge_names(f, profile, &mut findings);
+    if findings
+        .iter()
+        .any(|x| x.code == "mic-virtual" && x.status == crate::model::Status::Fail)
+    {
+        summary.push_str(", virtual input");
+    }
+    Judgement { summary, findings }
+}
+
+/// A level to at most one decimal, never "-0".
+fn db(v: f64) -> String {
+    super::fmt::num(levels::round1(v))
+}
+
+fn judge_speech(
+    f: &MicFacts,
+    req: &MicrophoneRequirements,
+    findings: &mut Vec<Finding>,
+    summary: &mut String,
+) {
+    let num = db;
+    let Some(s) = &f.speech else {
+        return;
+    };
+    let Some(min) = req.min_speech_above_floor_db.map(|d| d.get()) else {
+        findings.push(Finding::pass(
+            "mic-speech",
+            format!(
+                "Speech reached {} dBFS, {} dB above the noise floor (not judged by this profile).",
+                num(s.speech_dbfs),
+                num(s.above_floor_db)
+            ),
+        ));
+        return;
+    };
+    if s.above_floor_db >= min {
+        findings.push(Finding::pass(
+            "mic-speech",
+            format!(
+                "Your voice reached {} dBFS, {} dB above the room's noise floor (at least {} dB needed).",
+                num(s.speech_dbfs),
+                num(s.above_floor_db),
+                num(min)
+            ),
+        ));
+        summary.push_str(", speech clear");
+    } else {
+        findings.push(Finding::fail(
+            "mic-speech-weak",
+            format!(
+                "Your voice rose only {} dB above the room's noise floor (speech {} dBFS); at least {} dB is needed for the proctor to hear you clearly.",
+                num(s.above_floor_db),
+                num(s.speech_dbfs),
+                num(min)
+            ),
+            format!(
+                "Speak up and sit closer to the microphone, raise the input volume in {}, reduce the noise in the room, and run `examready check --only microphone --speak` again.",
+                sound_settings(f.os)
+            ),
+        ));
+        summary.push_str(", speech too weak");
+    }
+}
+
+/// Rules on the device's name: virtual inputs and headset microphones.
+fn judge_names(f: &MicFacts, profile: &Profile, findings: &mut Vec<Finding>) {
+    let req = &profile.file.microphone;
+    let settings = sound_settings(f.os);
+    let Some(dev) = f.device.as_deref() else {
+        return;
+    };
+    if let Some(app) = virtual_input(f, &profile.catalogue) {
+        match req.allow_virtual {
+            Some(false) => findings.push(Finding::fail(
+                "mic-virtual",
+                format!(
+                    "\"{dev}\" is a virtual or loopback input{}, not a microphone; {} does not allow virtual microphones.",
+                    if dev.to_lowercase().contains(&app.to_lowercase()) {
+                        String::new()
+                    } else {
+                        format!(" ({app})")
+                    },
+                    profile.name()
+                ),
+                format!("Choose the real microphone in {settings} (and in the exam software), and quit {app} or disable its virtual device."),
+            )),
+            Some(true) => findings.push(Finding::pass(
+                "mic-virtual",
+                format!("\"{dev}\" is a virtual input ({app}); {} allows it.", profile.name()),
+            )),
+            None => {}
+        }
+    }
+    if req.allow_headset_mic == Some(false)
+        && let Some(why) = super::speaker::headphone_evidence(
+            Some(dev),
+            if f.server_source().is_some() {
+                f.server.as_ref()
+            } else {
+                None
+            },
+            &profile.file.speaker.headphone_patterns,
+        )
+    {
+        findings.push(Finding::fail(
+            "mic-headset",
+            format!(
+                "\"{dev}\" looks like a headset microphone ({why}); {} does not allow headsets or headphones.",
+                profile.name()
+            ),
+            format!("Take the headset off and use the computer's built-in or a standalone microphone (webcam, USB or desk microphone): choose it in {settings}."),
+        ));
+    }
+}
+
+/// Record from the chosen device and fill in the measured facts.
+fn measure(ctx: &ProbeContext, facts: &mut MicFacts, found: &device::Found, seconds: f64) {
+    let req = &ctx.profile.file.microphone;
+    let dev_name = facts.device.clone().unwrap_or_default();
+    if ctx.options.speak {
+        ctx.progress(&format!("say aloud now: \"{SENTENCE}\""));
+    }
+    let progress = |frac: f64| {
+        let done = frac * seconds;
+        if ctx.options.speak {
+            ctx.progress(&format!(
+                "say aloud: \"{SENTENCE}\" · {:.0} s left",
+                (seconds - done).max(0.0).ceil()
+            ));
+        } else {
+            ctx.progress(&format!("recording {done:.1}/{seconds} s from {dev_name}"));
+        }
+    };
+    // Not while the speaker plays its test tone.
+    let _quiet_room = crate::audio::exclusive();
+    let remaining = ctx.remaining().saturating_sub(Duration::from_millis(500));
+    let grace = remaining
+        .saturating_sub(Duration::from_secs_f64(seconds + SETTLE_SECONDS))
+        .min(Duration::from_secs(3));
+    match device::record(
+        &found.device,
+        seconds,
+        SETTLE_SECONDS,
+        grace,
+        &|| ctx.is_cancelled(),
+        &progress,
+    ) {
+        Err(e) => facts.error = Some(e),
+        Ok(rec) => {
+            let l = levels::analyze(
+                &rec.samples,
+                rec.channels as usize,
+                rec.sample_rate,
+                req.clip_run_samples(),
+            );
+            facts.channels = Some(rec.channels);
+            facts.sample_rate = Some(rec.sample_rate);
+            facts.sample_format = Some(rec.sample_format);
+            facts.first_data_ms = rec.first_data_ms;
+            facts.seconds =
+                (l.frames as f64 / rec.sample_rate.max(1) as f64 * 100.0).round() / 100.0;
+            facts.rms_dbfs = Some(l.rms_dbfs);
+            facts.peak_dbfs = Some(l.peak_dbfs);
+            facts.clipped_runs = Some(l.clipped_runs);
+            facts.noise_floor_dbfs = Some(l.noise_floor_dbfs);
+            facts.mono = Some(l.mono);
+            facts.per_channel = l.per_channel;
+            if ctx.options.speak {
+                let speech = levels::loud_level(&l.level_series_dbfs);
+                facts.speech = Some(SpeechFacts {
+                    sentence: SENTENCE.into(),
+                    speech_dbfs: speech,
+                    above_floor_db: levels::round1(speech - l.noise_floor_dbfs),
+                });
+            }
+            facts.level_series_dbfs = l.level_series_dbfs;
+        }
+    }
+}
+
+impl Module for Microphone {
+    type Facts = MicFacts;
+    const ID: &'static str = "microphone";
+    const TITLE: &'static str = "Microphone";
+    const ABOUT: &'static str = "a microphone records sound: level, clipping, silence, room noise, virtual and headset inputs (--mic NAME, --speak)";
+    const CODES: &'static [(&'static str, &'static str)] = &[
+        ("mic-level", "the microphone records at a usable level"),
+        ("mic-none", "no microphone was found or none opens"),
+        ("mic-not-found", "no microphone matches --mic NAME"),
+        ("mic-busy", "the microphone is held by another application"),
+        (
+            "mic-permission",
+            "the operating system refused access to the microphone",
+        ),
+        ("mic-no-data", "the microphone opened but sent no audio"),
+        ("mic-error", "the microphone could not record"),
+        (
+            "mic-silent",
+            "the microphone records only silence: muted or broken",
+        ),
+        ("mic-quiet", "the input level is too low"),
+        ("mic-clipping", "the input clips (full-scale runs)"),
+        ("mic-noisy", "the room's noise floor is too high"),
+        ("mic-noise-ok", "the room is quiet enough"),
+        ("mic-virtual", "the input is a virtual or loopback device"),
+        ("mic-headset", "the microphone is part of a headset"),
+        (
+            "mic-default-unavailable",
+            "the default input did not open; another was recorded",
+        ),
+        (
+            "mic-speech",
+            "speech rises clearly above the noise floor (--speak)",
+        ),
+        (
+            "mic-speech-weak",
+            "speech does not rise enough above the noise floor (--speak)",
+        ),
+    ];
+
+    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<MicFacts> {
+        let quiet = device::quiet_alsa();
+        let req = &ctx.profile.file.microphone;
+        let mut facts = MicFacts::empty(
+            OsFamily::current(),
+            device::host_name(),
+            req.clip_run_samples(),
+        );
+        facts.requested = ctx.options.mic.clone();
+        facts.speak = ctx.options.speak;
+        ctx.progress("listing microphones");
+        let listing_deadline = Instant::now() + ctx.remaining().mul_f64(0.3);
+        let found = device::list(Direction::Input, listing_deadline);
+        facts.devices = found.iter().map(|d| d.info.clone()).collect();
+        facts.server = server::query(Side::Sources, Duration::from_secs(2));
+        let chosen = match &ctx.options.mic {
+            Some(q) => match device::pick(&found, q).or_else(|| {
+                // The sound server's default source is recorded through ALSA's sound-server
+                // devices (Linux): `--mic VirtualMic` means those.
+                server_default_matches(facts.server.as_ref(), q)
+                    .then(|| {
+                        device::first_working(&found).filter(|d| {
+                            device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm)
+                        })
+                    })
+                    .flatten()
+            }) {
+                Some(d) => Some(d),
+                None => {
+                    facts.error = Some(DeviceError {
+                        class: ErrorClass::NotFound,
+                        message: format!("no input named like \"{q}\""),
+                    });
+                    None
+                }
+            },
+            None => device::first_working(&found),
+        };
+        match chosen {
+            None if facts.error.is_none() => {
+                // Nothing opens: report the most telling reason (refused, busy, absent).
+                facts.error = Some(device::worst_error(
+                    &found,
+                    "the system lists no input device",
+                ));
+                if let Some(d) = found.iter().find(|d| d.info.default).or(found.first())
+                    && matches!(
+                        facts.error.as_ref().map(|e| e.class),
+                        Some(ErrorClass::Busy | ErrorClass::Permission)
+                    )
+                {
+                    facts.device = Some(d.info.name.clone());
+                    facts.device_id = Some(d.info.id.clone());
+                }
+            }
+            None => {}
+            Some(d) => {
+                facts.device_id = Some(d.info.id.clone());
+                facts.default_device = d.info.default;
+                facts.device = Some(d.info.name.clone());
+                if let Some(s) = facts.server_source() {
+                    facts.device = Some(s.description.clone());
+                }
+                if let Some(e) = &d.info.error {
+                    facts.error = Some(e.clone());
+                } else {
+                    facts.channels = d.info.channels;
+                    facts.sample_rate = d.info.sample_rate;
+                    let seconds = if ctx.options.speak {
+                        req.record_seconds(false).max(SPEAK_SECONDS)
+                    } else {
+                        req.record_seconds(ctx.options.quick)
+                    };
+                    measure(ctx, &mut facts, d, seconds);
+                }
+            }
+        }
+        if let Some(app) = virtual_input(&facts, &ctx.profile.catalogue) {
+            facts.r#virtual = true;
+            facts.virtual_app = Some(app);
+        }
+        facts.backend_messages = quiet.messages();
+        Ok(facts)
+    }
+
+    fn judge(facts: &MicFacts, profile: &Profile) -> Judgement {
+        judge_with(facts, profile)
+    }
+}
