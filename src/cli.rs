@@ -96,6 +96,12 @@ pub struct CheckArgs {
     /// Shorter measurements (less accurate; for a quick look).
     #[arg(long)]
     pub quick: bool,
+    /// Webcam to examine: its name, part of its name, or its index (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Save one webcam frame as a PNG image to FILE (only when asked).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Entry point used by `main.rs`.
@@ -268,7 +274,11 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
         profile: Arc::new(profile),
         checks,
         output,
-        options: ProbeOptions { quick: args.quick },
+        options: ProbeOptions {
+            quick: args.quick,
+            camera: args.camera.clone(),
+            snapshot: args.snapshot.clone(),
+        },
     })
 }
 

@@ -22,9 +22,10 @@ use crate::profile::Profile;
 
 pub mod processes;
 pub mod system;
+pub mod webcam;
 
 /// Every module, in report order.
-pub static REGISTRY: &[&dyn Check] = &[&system::System, &processes::Processes];
+pub static REGISTRY: &[&dyn Check] = &[&system::System, &processes::Processes, &webcam::Webcam];
 
 /// Look up a registered module by id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
@@ -45,6 +46,10 @@ pub fn ids() -> String {
 pub struct ProbeOptions {
     /// Shorter measurements (`--quick`).
     pub quick: bool,
+    /// `--camera NAME`: the camera the webcam module examines (default: the first).
+    pub camera: Option<String>,
+    /// `--snapshot FILE`: save one webcam frame as PNG (only when asked).
+    pub snapshot: Option<std::path::PathBuf>,
 }
 
 /// What a probe gets: options, the profile (for measurement parameters), its deadline, a

@@ -1,0 +1,304 @@
+/*!
+The production [`FrameSource`]: nokhwa with the platform's native backend (Video4Linux, Media
+Foundation, AVFoundation).
+
+Camera drivers can block for ever (a device that never delivers a frame), so nokhwa runs on its
+own worker thread and every call waits with a timeout. A call that times out leaves the worker
+behind (it may be stuck in the driver) and the source answers every later call with an error.
+*/
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
+
+use image::RgbImage;
+use nokhwa::pixel_format::RgbFormat;
+use nokhwa::utils::{
+    ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
+};
+use nokhwa::{Camera, FormatDecoder};
+
+use super::source::{Format, FrameSource, Listed, choose_format};
+use crate::profile::Resolution;
+
+/// How long listing, reading formats and opening may take before the camera counts as hung.
+const CALL_TIMEOUT: Duration = Duration::from_secs(8);
+
+enum Cmd {
+    List,
+    Formats(u32),
+    Open(u32, Resolution),
+    Frame,
+    Close,
+}
+
+enum Reply {
+    List(Result<Vec<Listed>, String>),
+    Formats(Result<Vec<Format>, String>),
+    Open(Result<Format, String>),
+    Frame(Result<RgbImage, String>),
+    Closed,
+}
+
+pub struct NokhwaSource {
+    tx: Sender<Cmd>,
+    rx: Receiver<Reply>,
+    /// Set once a call timed out: the worker is stuck.
+    hung: Option<String>,
+}
+
+impl NokhwaSource {
+    pub fn new() -> NokhwaSource {
+        let (tx, cmd_rx) = channel::<Cmd>();
+        let (reply_tx, rx) = channel::<Reply>();
+        std::thread::Builder::new()
+            .name("webcam".into())
+            .spawn(move || worker(cmd_rx, reply_tx))
+            .expect("cannot start the webcam thread");
+        NokhwaSource { tx, rx, hung: None }
+    }
+
+    fn call(&mut self, cmd: Cmd, what: &str, timeout: Duration) -> Result<Reply, String> {
+        if let Some(h) = &self.hung {
+            return Err(format!("the camera stopped answering earlier ({h})"));
+        }
+        self.tx
+            .send(cmd)
+            .map_err(|_| "the camera thread has stopped".to_string())?;
+        match self.rx.recv_timeout(timeout) {
+            Ok(r) => Ok(r),
+            Err(RecvTimeoutError::Timeout) => {
+                let msg = format!("{what}: no answer within {:.0} s", timeout.as_secs_f64());
+                self.hung = Some(msg.clone());
+                Err(msg)
+            }
+            Err(RecvTimeoutError::Disconnected) => Err("the camera thread has stopped".into()),
+        }
+    }
+}
+
+impl Default for NokhwaSource {
+    fn default() -> Self {
+        NokhwaSource::new()
+    }
+}
+
+fn backend() -> ApiBackend {
+    nokhwa::native_api_backend().unwrap_or(ApiBackend::Auto)
+}
+
+fn to_fourcc(f: FrameFormat) -> super::source::Fourcc {
+    use super::source::Fourcc;
+    match f {
+        FrameFormat::MJPEG => Fourcc::Mjpeg,
+        FrameFormat::YUYV => Fourcc::Yuyv,
+        FrameFormat::NV12 => Fourcc::Nv12,
+        FrameFormat::GRAY => Fourcc::Gray,
+        FrameFormat::RAWRGB => Fourcc::Rgb,
+        FrameFormat::RAWBGR => Fourcc::Bgr,
+    }
+}
+
+fn from_fourcc(f: super::source::Fourcc) -> FrameFormat {
+    use super::source::Fourcc;
+    match f {
+        Fourcc::Mjpeg => FrameFormat::MJPEG,
+        Fourcc::Yuyv => FrameFormat::YUYV,
+        Fourcc::Nv12 => FrameFormat::NV12,
+        Fourcc::Gray => FrameFormat::GRAY,
+        Fourcc::Rgb => FrameFormat::RAWRGB,
+        Fourcc::Bgr => FrameFormat::RAWBGR,
+    }
+}
+
+fn to_format(f: CameraFormat) -> Format {
+    Format {
+        resolution: Resolution {
+            width: f.width(),
+            height: f.height(),
+        },
+        fourcc: to_fourcc(f.format()),
+        fps: f.frame_rate(),
+    }
+}
+
+/// The device file in a Video4Linux description ("Video4Linux Device @ /dev/video0").
+pub fn device_from_description(desc: &str) -> Option<String> {
+    desc.split_once(" @ ")
+        .map(|(_, p)| p.trim().to_string())
+        .filter(|p| p.starts_with('/'))
+}
+
+fn camera(index: u32) -> Result<Camera, String> {
+    Camera::with_backend(
+        CameraIndex::Index(index),
+        RequestedFormat::new::<RgbFormat>(RequestedFormatType::None),
+        backend(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn formats_of(cam: &mut Camera) -> Result<Vec<Format>, String> {
+    let mut fs: Vec<Format> = cam
+        .compatible_camera_formats()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|f| RgbFormat::FORMATS.contains(&f.format()))
+        .map(to_format)
+        .collect();
+    fs.sort_by_key(|f| {
+        (
+            f.resolution.width,
+            f.resolution.height,
+            f.fps,
+            f.fourcc as u8,
+        )
+    });
+    fs.dedup();
+    Ok(fs)
+}
+
+fn worker(rx: Receiver<Cmd>, tx: Sender<Reply>) {
+    let mut open: Option<Camera> = None;
+    while let Ok(cmd) = rx.recv() {
+        let reply = match cmd {
+            Cmd::List => Reply::List(nokhwa::query(backend()).map_err(|e| e.to_string()).map(
+                |cams| {
+                    cams.into_iter()
+                        .map(|c| Listed {
+                            index: c.index().as_index().unwrap_or(0),
+                            name: c.human_name(),
+                            device: device_from_description(c.description()),
+                            description: c.description().to_string(),
+                        })
+                        .collect()
+                },
+            )),
+            Cmd::Formats(index) => {
+                if let Some(cam) = open
+                    .as_mut()
+                    .filter(|c| c.index().as_index().ok() == Some(index))
+                {
+                    Reply::Formats(formats_of(cam))
+                } else {
+                    Reply::Formats(camera(index).and_then(|mut c| formats_of(&mut c)))
+                }
+            }
+            Cmd::Open(index, want) => {
+                if let Some(mut c) = open.take() {
+                    let _ = c.stop_stream();
+                }
+                let r = (|| {
+                    let mut cam = camera(index)?;
+                    let formats = formats_of(&mut cam)?;
+                    let pick = choose_format(&formats, want).ok_or_else(|| {
+                        "the camera offers no format that can be decoded".to_string()
+                    })?;
+                    let fmt = CameraFormat::new(
+                        nokhwa::utils::Resolution::new(
+                            pick.resolution.width,
+                            pick.resolution.height,
+                        ),
+                        from_fourcc(pick.fourcc),
+                        pick.fps,
+                    );
+                    cam.set_camera_requset(RequestedFormat::new::<RgbFormat>(
+                        RequestedFormatType::Exact(fmt),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                    cam.open_stream().map_err(|e| e.to_string())?;
+                    let actual = to_format(cam.camera_format());
+                    open = Some(cam);
+                    Ok(actual)
+                })();
+                Reply::Open(r)
+            }
+            Cmd::Frame => Reply::Frame(match open.as_mut() {
+                None => Err("stream not open".into()),
+                Some(cam) => cam
+                    .frame()
+                    .and_then(|b| b.decode_image::<RgbFormat>())
+                    .map_err(|e| e.to_string()),
+            }),
+            Cmd::Close => {
+                if let Some(mut c) = open.take() {
+                    let _ = c.stop_stream();
+                }
+                Reply::Closed
+            }
+        };
+        if tx.send(reply).is_err() {
+            break;
+        }
+    }
+}
+
+impl FrameSource for NokhwaSource {
+    fn backend(&self) -> String {
+        backend().to_string()
+    }
+
+    fn list(&mut self) -> Result<Vec<Listed>, String> {
+        match self.call(Cmd::List, "listing cameras", CALL_TIMEOUT)? {
+            Reply::List(r) => r,
+            _ => Err("unexpected reply".into()),
+        }
+    }
+
+    fn formats(&mut self, index: u32) -> Result<Vec<Format>, String> {
+        match self.call(Cmd::Formats(index), "reading formats", CALL_TIMEOUT)? {
+            Reply::Formats(r) => r,
+            _ => Err("unexpected reply".into()),
+        }
+    }
+
+    fn open(&mut self, index: u32, want: Resolution) -> Result<Format, String> {
+        match self.call(Cmd::Open(index, want), "opening the camera", CALL_TIMEOUT)? {
+            Reply::Open(r) => r,
+            _ => Err("unexpected reply".into()),
+        }
+    }
+
+    fn frame(&mut self, timeout: Duration) -> Result<RgbImage, String> {
+        match self.call(Cmd::Frame, "waiting for a frame", timeout)? {
+            Reply::Frame(r) => r,
+            _ => Err("unexpected reply".into()),
+        }
+    }
+
+    fn close(&mut self) {
+        let _ = self.call(Cmd::Close, "closing the camera", Duration::from_secs(3));
+    }
+}
+
+/// macOS: ask for camera permission (shows the system prompt the first time) and wait for the
+/// answer. `None` elsewhere, or when no answer came within `wait`.
+pub fn request_permission(wait: Duration) -> Option<bool> {
+    if !cfg!(target_os = "macos") {
+        return None;
+    }
+    if nokhwa::nokhwa_check() {
+        return Some(true);
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let tx = std::sync::Mutex::new(tx);
+    nokhwa::nokhwa_initialize(move |granted| {
+        if let Ok(t) = tx.lock() {
+            let _ = t.try_send(granted);
+        }
+    });
+    rx.recv_timeout(wait).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_file_from_v4l_description() {
+        assert_eq!(
+            device_from_description("Video4Linux Device @ /dev/video2").as_deref(),
+            Some("/dev/video2")
+        );
+        assert_eq!(device_from_description("USB camera"), None);
+    }
+}
