@@ -514,6 +514,29 @@ fn no_camera_is_reported_with_a_remedy_and_the_report_is_complete() {
     // Within the module's deadline (40 s in the OnVUE profile), in fact at once.
     assert!(w["duration_ms"].as_u64().unwrap() < 40_000);
     assert!(elapsed < Duration::from_secs(120));
+
+    // The flags reach the module; no snapshot without a frame.
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("me.png");
+    let out = assert_cmd::Command::cargo_bin("examready")
+        .unwrap()
+        .args([
+            "--json",
+            "--only",
+            "webcam",
+            "--camera",
+            "Brio",
+            "--snapshot",
+        ])
+        .arg(&shot)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let v = report(&out);
+    let w = webcam_check(&v);
+    assert_eq!(w["facts"]["requested_camera"], "Brio");
+    assert_eq!(w["findings"][0]["code"], "webcam-none");
+    assert!(!shot.exists());
 }
 
 #[test]

@@ -4,8 +4,8 @@ crate package and is embedded in the binary by `build.rs`: nothing is downloaded
 
 Speed: the detector's cost grows with the pixel count and it finds faces from 40 pixels wide
 (its window) up. The luma plane is therefore box-averaged down to [`DETECT_WIDTH`] pixels wide
-before detection: a face narrower than 40/[`DETECT_WIDTH`] of the frame width (10 %) is not
-found, which is far below what a proctor accepts (profiles ask for 12 % and more).
+before detection: a face narrower than 40/[`DETECT_WIDTH`] of the frame width (12.5 %) is not
+found, which is below what a proctor accepts (OnVUE's profile asks for 15 %).
 */
 
 use image::RgbImage;
