@@ -157,7 +157,10 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
     };
     (env.progress)("listing cameras");
     let listed = match source.list() {
-        Ok(l) => l,
+        Ok(mut l) => {
+            l.sort_by_key(|c| c.index);
+            l
+        }
         Err(e) => {
             facts.list_error = Some(e);
             return facts;
