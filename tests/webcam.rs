@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use examready::check::Module;
 use examready::check::webcam::capture::{self, Env, Plan};
 use examready::check::webcam::face::FaceFinder;
-use examready::check::webcam::source::SequenceSource;
+use examready::check::webcam::source::{Format, FrameSource, Listed, SequenceSource};
+use examready::check::webcam::threaded::Threaded;
 use examready::check::webcam::{self, Webcam, WebcamFacts, busy};
 use examready::model::{Judgement, Status};
 use examready::profile::{self, Profile, Resolution};
@@ -368,6 +369,75 @@ fn a_listed_camera_that_yields_no_frame_fails() {
     src.open_error = Some("Could not get device property CameraFormat: Failed to Fufill".into());
     let r = run_source(src, |_| {}, &onvue());
     assert_finding(&r, "webcam-no-frame", Status::Fail);
+}
+
+/// A camera whose driver never returns from reading a frame.
+struct Stuck(SequenceSource);
+
+impl FrameSource for Stuck {
+    fn backend(&self) -> String {
+        "stuck".into()
+    }
+    fn list(&mut self) -> Result<Vec<Listed>, String> {
+        self.0.list()
+    }
+    fn formats(&mut self, index: u32) -> Result<Vec<Format>, String> {
+        self.0.formats(index)
+    }
+    fn open(&mut self, index: u32, want: Resolution) -> Result<Format, String> {
+        self.0.open(index, want)
+    }
+    fn frame(&mut self, _timeout: Duration) -> Result<RgbImage, String> {
+        std::thread::sleep(Duration::from_secs(20));
+        Err("woke up".into())
+    }
+    fn close(&mut self) {}
+}
+
+#[test]
+fn a_hung_driver_is_a_failure_in_bounded_time() {
+    let profile = onvue();
+    let mut src = Threaded::spawn("stuck", Duration::from_secs(2), || {
+        Box::new(Stuck(SequenceSource::new("USB Camera", one_face(1), 30.0)))
+    });
+    let mut plan = Plan::new(
+        Resolution {
+            width: 640,
+            height: 480,
+        },
+        Duration::from_secs(1),
+        Instant::now() + Duration::from_secs(60),
+    );
+    plan.ladder = webcam::DEFAULT_LADDER.to_vec();
+    plan.first_frame_timeout = Duration::from_millis(400);
+    let cat = profile.catalogue.clone();
+    let find_busy = move |dev: Option<&str>| busy::find(dev, &cat);
+    let started = Instant::now();
+    let facts = capture::run(
+        &mut src,
+        &plan,
+        Env {
+            progress: &|_| {},
+            cancelled: &|| false,
+            find_busy: &find_busy,
+            faces: None,
+            permission: None,
+        },
+    );
+    // One bounded wait for the frame; every later call (close, ladder) answers at once.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let cap = facts.capture.as_ref().unwrap();
+    assert_eq!(cap.frames, 0);
+    let err = cap.error.as_ref().unwrap();
+    assert_eq!(err.kind, webcam::FailureKind::Hung, "{err:?}");
+    assert!(err.message.contains("no answer within"), "{}", err.message);
+    let j = <Webcam as Module>::judge(&facts, &profile);
+    assert_eq!(j.status(), Status::Fail);
+    assert_eq!(j.findings[0].code, "webcam-no-frame");
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub mod capture;
 pub mod face;
 pub mod native;
 pub mod source;
+pub mod threaded;
 
 #[cfg(test)]
 mod tests;
@@ -949,7 +950,7 @@ impl Module for Webcam {
         let find_busy = move |dev: Option<&str>| busy::find(dev, &catalogue);
         let progress = |m: &str| ctx.progress(m);
         let cancelled = || ctx.is_cancelled();
-        let mut source = native::NokhwaSource::new();
+        let mut source = native::open();
         Ok(capture::run(
             &mut source,
             &plan,

@@ -1,13 +1,9 @@
 /*!
 The production [`FrameSource`]: nokhwa with the platform's native backend (Video4Linux, Media
-Foundation, AVFoundation).
-
-Camera drivers can block for ever (a device that never delivers a frame), so nokhwa runs on its
-own worker thread and every call waits with a timeout. A call that times out leaves the worker
-behind (it may be stuck in the driver) and the source answers every later call with an error.
+Foundation, AVFoundation). [`open`] runs it on its own thread behind [`Threaded`], so a driver
+that blocks cannot hold the probe past its deadline.
 */
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use image::RgbImage;
@@ -18,68 +14,23 @@ use nokhwa::utils::{
 use nokhwa::{Camera, FormatDecoder};
 
 use super::source::{Format, FrameSource, Listed, choose_format};
+use super::threaded::Threaded;
 use crate::profile::Resolution;
 
 /// How long listing, reading formats and opening may take before the camera counts as hung.
 const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 
-enum Cmd {
-    List,
-    Formats(u32),
-    Open(u32, Resolution),
-    Frame,
-    Close,
+/// The native camera source on its own thread.
+pub fn open() -> Threaded {
+    Threaded::spawn(&backend().to_string(), CALL_TIMEOUT, || {
+        Box::new(NokhwaCamera::default())
+    })
 }
 
-enum Reply {
-    List(Result<Vec<Listed>, String>),
-    Formats(Result<Vec<Format>, String>),
-    Open(Result<Format, String>),
-    Frame(Result<RgbImage, String>),
-    Closed,
-}
-
-pub struct NokhwaSource {
-    tx: Sender<Cmd>,
-    rx: Receiver<Reply>,
-    /// Set once a call timed out: the worker is stuck.
-    hung: Option<String>,
-}
-
-impl NokhwaSource {
-    pub fn new() -> NokhwaSource {
-        let (tx, cmd_rx) = channel::<Cmd>();
-        let (reply_tx, rx) = channel::<Reply>();
-        std::thread::Builder::new()
-            .name("webcam".into())
-            .spawn(move || worker(cmd_rx, reply_tx))
-            .expect("cannot start the webcam thread");
-        NokhwaSource { tx, rx, hung: None }
-    }
-
-    fn call(&mut self, cmd: Cmd, what: &str, timeout: Duration) -> Result<Reply, String> {
-        if let Some(h) = &self.hung {
-            return Err(format!("the camera stopped answering earlier ({h})"));
-        }
-        self.tx
-            .send(cmd)
-            .map_err(|_| "the camera thread has stopped".to_string())?;
-        match self.rx.recv_timeout(timeout) {
-            Ok(r) => Ok(r),
-            Err(RecvTimeoutError::Timeout) => {
-                let msg = format!("{what}: no answer within {:.0} s", timeout.as_secs_f64());
-                self.hung = Some(msg.clone());
-                Err(msg)
-            }
-            Err(RecvTimeoutError::Disconnected) => Err("the camera thread has stopped".into()),
-        }
-    }
-}
-
-impl Default for NokhwaSource {
-    fn default() -> Self {
-        NokhwaSource::new()
-    }
+/// nokhwa, called directly (blocking). Use [`open`].
+#[derive(Default)]
+pub struct NokhwaCamera {
+    open: Option<Camera>,
 }
 
 fn backend() -> ApiBackend {
@@ -157,116 +108,71 @@ fn formats_of(cam: &mut Camera) -> Result<Vec<Format>, String> {
     Ok(fs)
 }
 
-fn worker(rx: Receiver<Cmd>, tx: Sender<Reply>) {
-    let mut open: Option<Camera> = None;
-    while let Ok(cmd) = rx.recv() {
-        let reply = match cmd {
-            Cmd::List => Reply::List(nokhwa::query(backend()).map_err(|e| e.to_string()).map(
-                |cams| {
-                    cams.into_iter()
-                        .map(|c| Listed {
-                            index: c.index().as_index().unwrap_or(0),
-                            name: c.human_name(),
-                            device: device_from_description(c.description()),
-                            description: c.description().to_string(),
-                        })
-                        .collect()
-                },
-            )),
-            Cmd::Formats(index) => {
-                if let Some(cam) = open
-                    .as_mut()
-                    .filter(|c| c.index().as_index().ok() == Some(index))
-                {
-                    Reply::Formats(formats_of(cam))
-                } else {
-                    Reply::Formats(camera(index).and_then(|mut c| formats_of(&mut c)))
-                }
-            }
-            Cmd::Open(index, want) => {
-                if let Some(mut c) = open.take() {
-                    let _ = c.stop_stream();
-                }
-                let r = (|| {
-                    let mut cam = camera(index)?;
-                    let formats = formats_of(&mut cam)?;
-                    let pick = choose_format(&formats, want).ok_or_else(|| {
-                        "the camera offers no format that can be decoded".to_string()
-                    })?;
-                    let fmt = CameraFormat::new(
-                        nokhwa::utils::Resolution::new(
-                            pick.resolution.width,
-                            pick.resolution.height,
-                        ),
-                        from_fourcc(pick.fourcc),
-                        pick.fps,
-                    );
-                    cam.set_camera_requset(RequestedFormat::new::<RgbFormat>(
-                        RequestedFormatType::Exact(fmt),
-                    ))
-                    .map_err(|e| e.to_string())?;
-                    cam.open_stream().map_err(|e| e.to_string())?;
-                    let actual = to_format(cam.camera_format());
-                    open = Some(cam);
-                    Ok(actual)
-                })();
-                Reply::Open(r)
-            }
-            Cmd::Frame => Reply::Frame(match open.as_mut() {
-                None => Err("stream not open".into()),
-                Some(cam) => cam
-                    .frame()
-                    .and_then(|b| b.decode_image::<RgbFormat>())
-                    .map_err(|e| e.to_string()),
-            }),
-            Cmd::Close => {
-                if let Some(mut c) = open.take() {
-                    let _ = c.stop_stream();
-                }
-                Reply::Closed
-            }
-        };
-        if tx.send(reply).is_err() {
-            break;
-        }
-    }
-}
-
-impl FrameSource for NokhwaSource {
+impl FrameSource for NokhwaCamera {
     fn backend(&self) -> String {
         backend().to_string()
     }
 
     fn list(&mut self) -> Result<Vec<Listed>, String> {
-        match self.call(Cmd::List, "listing cameras", CALL_TIMEOUT)? {
-            Reply::List(r) => r,
-            _ => Err("unexpected reply".into()),
-        }
+        let cams = nokhwa::query(backend()).map_err(|e| e.to_string())?;
+        Ok(cams
+            .into_iter()
+            .map(|c| Listed {
+                index: c.index().as_index().unwrap_or(0),
+                name: c.human_name(),
+                device: device_from_description(c.description()),
+                description: c.description().to_string(),
+            })
+            .collect())
     }
 
     fn formats(&mut self, index: u32) -> Result<Vec<Format>, String> {
-        match self.call(Cmd::Formats(index), "reading formats", CALL_TIMEOUT)? {
-            Reply::Formats(r) => r,
-            _ => Err("unexpected reply".into()),
+        match self
+            .open
+            .as_mut()
+            .filter(|c| c.index().as_index().ok() == Some(index))
+        {
+            Some(cam) => formats_of(cam),
+            None => camera(index).and_then(|mut c| formats_of(&mut c)),
         }
     }
 
     fn open(&mut self, index: u32, want: Resolution) -> Result<Format, String> {
-        match self.call(Cmd::Open(index, want), "opening the camera", CALL_TIMEOUT)? {
-            Reply::Open(r) => r,
-            _ => Err("unexpected reply".into()),
-        }
+        self.close();
+        let mut cam = camera(index)?;
+        let formats = formats_of(&mut cam)?;
+        let pick = choose_format(&formats, want)
+            .ok_or_else(|| "the camera offers no format that can be decoded".to_string())?;
+        let fmt = CameraFormat::new(
+            nokhwa::utils::Resolution::new(pick.resolution.width, pick.resolution.height),
+            from_fourcc(pick.fourcc),
+            pick.fps,
+        );
+        cam.set_camera_requset(RequestedFormat::new::<RgbFormat>(
+            RequestedFormatType::Exact(fmt),
+        ))
+        .map_err(|e| e.to_string())?;
+        cam.open_stream().map_err(|e| e.to_string())?;
+        let actual = to_format(cam.camera_format());
+        self.open = Some(cam);
+        Ok(actual)
     }
 
-    fn frame(&mut self, timeout: Duration) -> Result<RgbImage, String> {
-        match self.call(Cmd::Frame, "waiting for a frame", timeout)? {
-            Reply::Frame(r) => r,
-            _ => Err("unexpected reply".into()),
+    /// Blocks until the driver delivers (the [`Threaded`] wrapper bounds the wait).
+    fn frame(&mut self, _timeout: Duration) -> Result<RgbImage, String> {
+        match self.open.as_mut() {
+            None => Err("stream not open".into()),
+            Some(cam) => cam
+                .frame()
+                .and_then(|b| b.decode_image::<RgbFormat>())
+                .map_err(|e| e.to_string()),
         }
     }
 
     fn close(&mut self) {
-        let _ = self.call(Cmd::Close, "closing the camera", Duration::from_secs(3));
+        if let Some(mut c) = self.open.take() {
+            let _ = c.stop_stream();
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 /*!
 Where frames come from. [`FrameSource`] is what the capture pipeline drives: list cameras, read
 a camera's formats, open it at a resolution, read frames. The production source is nokhwa
-(`native.rs`); [`SequenceSource`] plays a sequence of images at a frame rate, so the whole path
+(`native.rs`) on its own thread behind `threaded::Threaded`; [`SequenceSource`] plays a sequence of images at a frame rate, so the whole path
 (capture -> analysis -> findings) runs in tests on real photographs.
 
 Errors are the backend's own text: the pipeline classifies them (busy, access refused ...).
