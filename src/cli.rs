@@ -157,6 +157,13 @@ pub struct CheckArgs {
     /// Speaker check: play a short test tone you should hear.
     #[arg(long)]
     pub play_tone: bool,
+
+    /// Webcam to examine: its name, part of its name, or its index (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Save one webcam frame as a PNG image to FILE (only when asked).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Entry point used by `main.rs`.
@@ -365,6 +372,8 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
             mic: args.mic.clone(),
             speak: args.speak,
             play_tone: args.play_tone,
+            camera: args.camera.clone(),
+            snapshot: args.snapshot.clone(),
         },
         started,
         exam,

@@ -107,6 +107,8 @@ pub struct ProfileFile {
     pub microphone: crate::check::microphone::MicrophoneRequirements,
     #[serde(default)]
     pub speaker: crate::check::speaker::SpeakerRequirements,
+    #[serde(default)]
+    pub webcam: crate::check::webcam::WebcamRequirements,
 }
 
 /// `[profile]`: what this profile is.

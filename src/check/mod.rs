@@ -24,6 +24,7 @@ pub mod microphone;
 pub mod processes;
 pub mod speaker;
 pub mod system;
+pub mod webcam;
 
 /// Every module, in report order.
 pub static REGISTRY: &[&dyn Check] = &[
@@ -31,6 +32,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &processes::Processes,
     &microphone::Microphone,
     &speaker::Speaker,
+    &webcam::Webcam,
 ];
 
 /// Look up a registered module by id.
@@ -58,6 +60,11 @@ pub struct ProbeOptions {
     pub speak: bool,
     /// `--play-tone`: play a short tone on the speaker.
     pub play_tone: bool,
+
+    /// `--camera NAME`: the camera the webcam module examines (default: the first).
+    pub camera: Option<String>,
+    /// `--snapshot FILE`: save one webcam frame as PNG (only when asked).
+    pub snapshot: Option<std::path::PathBuf>,
 }
 
 /// What a probe gets: options, the profile (for measurement parameters), its deadline, a

@@ -53,7 +53,20 @@ impl NamedProcess {
             .find(|p| p.exists())
             .expect("no sleep binary");
         std::fs::copy(sleep, &path).unwrap();
-        let child = Command::new(&path).arg("120").spawn().unwrap();
+        // Another test thread may fork while the copy's write handle is open, and its child
+        // keeps that handle until it execs: executing the copy then fails with "text file busy"
+        // for a moment. Retry briefly.
+        let mut tries = 0;
+        let child = loop {
+            match Command::new(&path).arg("120").spawn() {
+                Ok(c) => break c,
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("cannot start {}: {e}", path.display()),
+            }
+        };
         NamedProcess {
             child,
             _dir: dir,
