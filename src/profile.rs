@@ -68,6 +68,8 @@ pub struct ProfileFile {
     pub system: crate::check::system::SystemRequirements,
     #[serde(default)]
     pub processes: crate::check::processes::ProcessRequirements,
+    #[serde(default)]
+    pub network: crate::check::network::NetworkRequirements,
 }
 
 /// `[profile]`: what this profile is.

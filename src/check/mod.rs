@@ -20,11 +20,12 @@ use serde::de::DeserializeOwned;
 use crate::model::Judgement;
 use crate::profile::Profile;
 
+pub mod network;
 pub mod processes;
 pub mod system;
 
 /// Every module, in report order.
-pub static REGISTRY: &[&dyn Check] = &[&system::System, &processes::Processes];
+pub static REGISTRY: &[&dyn Check] = &[&system::System, &processes::Processes, &network::Network];
 
 /// Look up a registered module by id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
@@ -45,6 +46,10 @@ pub fn ids() -> String {
 pub struct ProbeOptions {
     /// Shorter measurements (`--quick`).
     pub quick: bool,
+    /// `--server URL`: the network measurement server, overriding the profile's.
+    pub server: Option<String>,
+    /// `--soak DURATION`: also stream a paced upload at the video bit rate for this long.
+    pub soak: Option<std::time::Duration>,
 }
 
 /// What a probe gets: options, the profile (for measurement parameters), its deadline, a
