@@ -23,7 +23,7 @@ use crate::check::ProbeContext;
 /// Longest wait for one step (DNS, connect, TLS handshake, a response's headers).
 const STEP: Duration = Duration::from_secs(3);
 /// A transfer that receives nothing for this long has stalled.
-const STALL: Duration = Duration::from_secs(2);
+const STALL: Duration = Duration::from_millis(1500);
 /// Bytes asked for per download request and sent per upload request (cut at the end).
 const DOWN_REQUEST_BYTES: u64 = 50_000_000;
 const UP_REQUEST_BYTES: u64 = 25_000_000;
@@ -628,7 +628,9 @@ async fn transfer(
     let counter = AtomicU64::new(0);
     let start = Instant::now();
     let end = start + p.transfer;
-    let errors = std::sync::Mutex::new(Vec::<String>::new());
+    let errors = std::sync::Mutex::new(Vec::<(u32, String)>::new());
+    let lasts: Vec<LastData> = (0..p.streams).map(|_| LastData::new(start)).collect();
+    let lasts = &lasts;
     let streams = async {
         let futs = (0..p.streams).map(|i| {
             let counter = &counter;
@@ -638,18 +640,39 @@ async fn transfer(
                 sleep(Duration::from_millis(50) * i).await;
                 let r = match dir {
                     Direction::Down => match client() {
-                        Ok(c) => download_stream(&c, &p.url("__down"), counter, proxy).await,
+                        Ok(c) => {
+                            download_stream(
+                                &c,
+                                &p.url("__down"),
+                                counter,
+                                &lasts[i as usize],
+                                proxy,
+                            )
+                            .await
+                        }
                         Err(e) => Err(e),
                     },
                     Direction::Up => match addrs {
                         Ok((a, _)) => {
-                            upload_stream(&p.server, &p.url("__up"), a, tls, counter, None).await
+                            upload_stream(
+                                &p.server,
+                                &p.url("__up"),
+                                a,
+                                tls,
+                                counter,
+                                &lasts[i as usize],
+                                None,
+                            )
+                            .await
                         }
                         Err(e) => Err(e.clone()),
                     },
                 };
                 if let Err(e) = r {
-                    errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+                    errors
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, e));
                 }
             }
         });
@@ -678,7 +701,21 @@ async fn transfer(
     let loaded = loaded_probes(probe_client, probe_url, end, proxy);
     let ((), samples, loaded) = tokio::join!(streams, sampler, loaded);
     let series = per_second(&samples, p.warmup());
-    let errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    // A stream still open at the end that got nothing for a while has stalled too.
+    for (i, last) in lasts.iter().enumerate() {
+        let quiet = end.saturating_duration_since(last.get());
+        if quiet >= STALL && !errs.iter().any(|(j, _)| *j == i as u32) {
+            errs.push((
+                i as u32,
+                format!(
+                    "stalled: no data moved in the last {:.1} s of the test",
+                    quiet.as_secs_f64()
+                ),
+            ));
+        }
+    }
+    let errs: Vec<String> = errs.into_iter().map(|(_, e)| e).collect();
     let total = counter.load(Ordering::Relaxed);
     let error = errs.first().map(|e| {
         format!(
@@ -735,6 +772,7 @@ async fn download_stream(
     c: &reqwest::Client,
     url: &Url,
     counter: &AtomicU64,
+    last: &LastData,
     proxy: Option<&str>,
 ) -> Result<(), String> {
     let mut u = url.clone();
@@ -753,16 +791,39 @@ async fn download_stream(
                 Err(_) => {
                     return Err(format!(
                         "stalled: no data for {} s in the middle of the response",
-                        STALL.as_secs()
+                        STALL.as_secs_f64()
                     ));
                 }
                 Ok(Err(e)) => return Err(describe(&e, proxy)),
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(b))) => {
                     counter.fetch_add(b.len() as u64, Ordering::Relaxed);
+                    last.touch();
                 }
             }
         }
+    }
+}
+
+/// When a stream last moved data (ms after the transfer's start).
+struct LastData {
+    start: Instant,
+    ms: AtomicU64,
+}
+
+impl LastData {
+    fn new(start: Instant) -> LastData {
+        LastData {
+            start,
+            ms: AtomicU64::new(0),
+        }
+    }
+    fn touch(&self) {
+        self.ms
+            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    fn get(&self) -> Instant {
+        self.start + Duration::from_millis(self.ms.load(Ordering::Relaxed))
     }
 }
 
@@ -862,7 +923,7 @@ impl Conn {
             Ok(Err(e)) => Err(io_describe(&e)),
             Err(_) => Err(format!(
                 "stalled: the server took nothing for {} s",
-                STALL.as_secs()
+                STALL.as_secs_f64()
             )),
         }
     }
@@ -957,6 +1018,7 @@ async fn upload_stream(
     addrs: &[SocketAddr],
     tls: &Result<Arc<rustls::ClientConfig>, String>,
     counter: &AtomicU64,
+    last: &LastData,
     pace: Option<f64>,
 ) -> Result<(), String> {
     let zeros = vec![0u8; WRITE_PIECE];
@@ -968,6 +1030,7 @@ async fn upload_stream(
         let delivered = written.saturating_sub(conn.unacked());
         if delivered > *reported {
             counter.fetch_add(delivered - *reported, Ordering::Relaxed);
+            last.touch();
             *reported = delivered;
         }
     };
@@ -1116,7 +1179,15 @@ async fn soak(
             Ok((a, _)) => {
                 match timeout_at(
                     end,
-                    upload_stream(&p.server, &p.url("__up"), a, tls, &counter, Some(mbps)),
+                    upload_stream(
+                        &p.server,
+                        &p.url("__up"),
+                        a,
+                        tls,
+                        &counter,
+                        &LastData::new(start),
+                        Some(mbps),
+                    ),
                 )
                 .await
                 {

@@ -227,6 +227,12 @@ async fn shutdown_signal() {
     }
 }
 
+/// A line on stderr; a closed stderr is no reason to stop serving.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// Run the server until Ctrl-C / SIGTERM. Prints the listening addresses on stderr.
 pub fn run(listen: SocketAddr) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -235,8 +241,10 @@ pub fn run(listen: SocketAddr) -> anyhow::Result<()> {
     rt.block_on(async {
         let (tcp, udp) = bind(listen).await?;
         let local = tcp.local_addr()?;
-        eprintln!("examready serve: listening on http://{local} (TCP) and UDP echo on {local}");
-        eprintln!("examready serve: clients use --server http://{local}; stop with Ctrl-C");
+        say(&format!(
+            "examready serve: listening on http://{local} (TCP) and UDP echo on {local}\n\
+             examready serve: clients use --server http://{local}; stop with Ctrl-C"
+        ));
         let app = router(local.port());
         let echo = tokio::spawn(udp_echo(udp));
         let server = axum::serve(tcp, app);
@@ -245,7 +253,7 @@ pub fn run(listen: SocketAddr) -> anyhow::Result<()> {
             _ = shutdown_signal() => Ok(()),
         };
         echo.abort();
-        eprintln!("examready serve: stopped");
+        say("examready serve: stopped");
         res
     })?;
     rt.shutdown_background();
