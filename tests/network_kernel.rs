@@ -50,7 +50,7 @@ ip link set lo mtu 1500
 start_serve() {
   "$BIN" serve --listen 127.0.0.1:0 2>"$DIR/serve.err" &
   PIDS="$PIDS $!"
-  for i in $(seq 100); do grep -q 'http://' "$DIR/serve.err" && break; sleep 0.1; done
+  for i in $(seq 100); do grep -qs 'http://' "$DIR/serve.err" && break; sleep 0.1; done
   SERVER=$(grep -o 'http://[0-9.:]*' "$DIR/serve.err" | head -1)
 }
 check() { # $1 = output file, rest = extra flags

@@ -75,7 +75,12 @@ impl Params {
             streams: req.streams.map_or(4, |s| s.0),
             probes,
             probe_interval: Duration::from_millis(if quick { 80 } else { 150 }),
-            loss_packets: req.loss_packets.map_or(1000, |p| p.0),
+            // --quick squeezes the idle phase into under a second: fewer echoes, so they do
+            // not queue in front of the latency probes on a slow link.
+            loss_packets: {
+                let n = req.loss_packets.map_or(1000, |p| p.0);
+                if quick { (n / 4).max(50) } else { n }
+            },
             soak: opts
                 .soak
                 .map(|d| (d, req.video_bitrate_mbps.map_or(2.5, |m| m.0))),
