@@ -189,6 +189,45 @@ check report.json
 }
 
 #[test]
+fn icmp_measures_loss_when_the_udp_echo_is_blocked() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !require(
+        tools_ready().is_ok(),
+        &tools_ready().err().unwrap_or_default(),
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_profile(dir.path(), "loss_packets = 4000\ntest_seconds = 1\n");
+    in_namespace(
+        dir.path(),
+        r#"
+# Unprivileged ICMP sockets for root's group in this namespace (the only mapped group).
+echo "0 0" >/proc/sys/net/ipv4/ping_group_range
+start_serve
+PORT=${SERVER##*:}
+nft add table inet t
+nft add chain inet t c '{ type filter hook input priority 0; }'
+nft add rule inet t c udp dport "$PORT" drop
+nft add rule inet t c numgen random mod 100 '<' 5 drop
+check report.json
+"#,
+    );
+    let report = read_json(dir.path(), "report.json");
+    let f = facts(&report);
+    let loss = f["loss_percent"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{f:#}"));
+    let expected = 100.0 * (1.0 - 0.95f64 * 0.95);
+    eprintln!("icmp loss {loss:.2} % (expected {expected:.2} %)");
+    assert_eq!(f["loss_method"], "icmp", "{f:#}");
+    assert!(
+        (loss - expected).abs() <= 1.5,
+        "loss {loss} vs {expected}: {f:#}"
+    );
+}
+
+#[test]
 fn latency_matches_a_known_nfqueue_delay() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if !require(

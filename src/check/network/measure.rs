@@ -484,13 +484,34 @@ async fn measure_server(
     };
     let idle_span = p.probe_interval * p.probes;
     let loss = async {
-        match (udp_port, &addrs) {
-            (Some(port), Ok((a, _))) => {
-                let target = SocketAddr::new(a[0].ip(), port);
-                Some(udp_loss(target, p.loss_packets, idle_span).await)
+        // A UDP echo where the server offers one, else ICMP echo where the OS allows it
+        // unprivileged; otherwise the reasons, never a number.
+        let mut reasons = Vec::new();
+        let addrs = match &addrs {
+            Ok((a, _)) => a.clone(),
+            Err(e) => return Err(e.clone()),
+        };
+        match udp_port {
+            Some(port) => {
+                let target = SocketAddr::new(addrs[0].ip(), port);
+                match udp_loss(target, p.loss_packets, idle_span).await {
+                    Ok((sent, got)) => return Ok(("udp-echo", sent, got)),
+                    Err(e) => reasons.push(format!("the UDP echo failed: {e}")),
+                }
             }
-            _ => None,
+            None => reasons.push(format!(
+                "the measurement server {} offers no UDP echo (only `examready serve` does)",
+                host_port(&p.server)
+            )),
         }
+        let ip = addrs[0].ip();
+        let n = p.loss_packets;
+        match tokio::task::spawn_blocking(move || super::icmp::loss(ip, n, idle_span)).await {
+            Ok(Ok((sent, got))) => return Ok(("icmp", sent, got)),
+            Ok(Err(e)) => reasons.push(format!("ICMP echo: {e}")),
+            Err(e) => reasons.push(format!("ICMP echo: {e}")),
+        }
+        Err(reasons.join("; "))
     };
     let ((http, tcp), loss) = tokio::join!(idle, loss);
     facts.latency_ms = Spread::of(&http);
@@ -498,24 +519,13 @@ async fn measure_server(
     facts.jitter_ms = jitter(&http).map(round2);
     facts.latency_samples_ms = http;
     match loss {
-        Some(Ok((sent, got))) => {
+        Ok((method, sent, got)) => {
             facts.loss_percent = Some(round2(100.0 * (sent - got) as f64 / sent as f64));
-            facts.loss_method = Some("udp-echo".into());
+            facts.loss_method = Some(method.into());
             facts.loss_packets_sent = Some(sent);
             facts.loss_packets_received = Some(got);
         }
-        Some(Err(e)) => facts.loss_not_measured_reason = Some(format!("the UDP echo failed: {e}")),
-        None => {
-            facts.loss_not_measured_reason = Some(match (udp_port, &addrs) {
-                (None, _) => format!(
-                    "the measurement server {} offers no UDP echo (only `examready serve` does; \
-                     use --server with one) and ICMP echo is not used: loss is never guessed",
-                    host_port(&p.server)
-                ),
-                (_, Err(e)) => e.clone(),
-                _ => "not measured".into(),
-            })
-        }
+        Err(e) => facts.loss_not_measured_reason = Some(format!("{e}; loss is never guessed")),
     }
 
     let idle_median = facts.latency_ms.map(|s| s.median);

@@ -21,6 +21,7 @@ What it measures (method: `docs` in the README's network section):
 The probe only gathers facts ([`NetworkFacts`]); [`judge`] turns them into findings.
 */
 
+mod icmp;
 mod judge;
 mod link;
 mod measure;
