@@ -58,6 +58,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("net-wifi", "the connection goes over Wi-Fi"),
     ("net-wired", "the connection does not go over Wi-Fi"),
     (
+        "net-link-unknown",
+        "the interfaces could not be read: Wi-Fi and VPN not checked",
+    ),
+    (
         "net-soak-ok",
         "the paced video-rate upload got through every second",
     ),
@@ -369,6 +373,18 @@ fn capitalize(s: &str) -> String {
 }
 
 fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
+    proxy(f, req, out);
+    let known = f
+        .interfaces
+        .iter()
+        .any(|i| i.kind != InterfaceKind::Loopback);
+    if !known && (req.warn_on_wifi == Some(true) || req.allow_vpn.is_some()) {
+        out.push(Finding::skip(
+            "net-link-unknown",
+            "The network interfaces could not be read, so Wi-Fi and VPN were not checked.",
+        ));
+        return;
+    }
     let tunnels: Vec<&str> = f
         .interfaces
         .iter()
@@ -392,33 +408,6 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
                 Finding::pass("net-vpn", format!("{msg} The profile allows VPNs."))
             } else {
                 Finding::fail("net-vpn", msg, remedy)
-            });
-        }
-    }
-    if let Some(allow) = req.allow_proxy {
-        if f.proxy.settings.is_empty() {
-            out.push(Finding::pass(
-                "net-no-proxy",
-                format!(
-                    "No proxy is configured (environment; system: {}).",
-                    f.proxy.system_source
-                ),
-            ));
-        } else {
-            let list: Vec<String> = f
-                .proxy
-                .settings
-                .iter()
-                .map(|s| format!("{} = {}", s.source, s.value))
-                .collect();
-            let msg = format!("A proxy is configured: {}.", list.join(", "));
-            let remedy = "Turn the proxy off for the exam: unset the proxy environment variables and set the \
-                          system proxy to \"none\" (Windows: Settings > Network > Proxy; macOS: System Settings > \
-                          Network > Details > Proxies). On a managed computer, use another network or ask IT.";
-            out.push(if allow {
-                Finding::pass("net-proxy", format!("{msg} The profile allows proxies."))
-            } else {
-                Finding::fail("net-proxy", msg, remedy)
             });
         }
     }
@@ -452,6 +441,36 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
                 "net-wired",
                 "The connection does not go over Wi-Fi.",
             ));
+        }
+    }
+}
+
+fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
+    if let Some(allow) = req.allow_proxy {
+        if f.proxy.settings.is_empty() {
+            out.push(Finding::pass(
+                "net-no-proxy",
+                format!(
+                    "No proxy is configured (environment; system: {}).",
+                    f.proxy.system_source
+                ),
+            ));
+        } else {
+            let list: Vec<String> = f
+                .proxy
+                .settings
+                .iter()
+                .map(|s| format!("{} = {}", s.source, s.value))
+                .collect();
+            let msg = format!("A proxy is configured: {}.", list.join(", "));
+            let remedy = "Turn the proxy off for the exam: unset the proxy environment variables and set the \
+                          system proxy to \"none\" (Windows: Settings > Network > Proxy; macOS: System Settings > \
+                          Network > Details > Proxies). On a managed computer, use another network or ask IT.";
+            out.push(if allow {
+                Finding::pass("net-proxy", format!("{msg} The profile allows proxies."))
+            } else {
+                Finding::fail("net-proxy", msg, remedy)
+            });
         }
     }
 }

@@ -467,15 +467,22 @@ async fn measure_server(
         let mut http = Vec::new();
         let mut tcp = Vec::new();
         let start = Instant::now();
+        // A slow or lossy server must not stretch the idle phase beyond its plan plus one step.
+        let until = start + p.probe_interval * p.probes + STEP;
         for i in 0..p.probes {
             sleep_until(start + p.probe_interval * i).await;
-            if let Ok((_, _, t)) = match &addrs {
-                Ok((a, _)) => connect_any(a).await.map_err(|_| ()),
-                Err(_) => Err(()),
+            if Instant::now() >= until {
+                break;
+            }
+            if let Ok(Ok((_, _, t))) = match &addrs {
+                Ok((a, _)) => timeout_at(until, connect_any(a))
+                    .await
+                    .map(|r| r.map_err(|_| ())),
+                Err(_) => Ok(Err(())),
             } {
                 tcp.push(round2(t));
             }
-            if let Ok((t, _)) = http_probe(&c, &probe_url, proxy).await {
+            if let Ok(Ok((t, _))) = timeout_at(until, http_probe(&c, &probe_url, proxy)).await {
                 http.push(round2(t));
             }
             ctx.progress(&format!("latency probe {}/{}", i + 1, p.probes));
@@ -925,8 +932,9 @@ impl Conn {
             None => url.path().to_string(),
         };
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: examready/{}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n",
+            "POST {path} HTTP/1.1\r\nHost: {}{}\r\nUser-Agent: examready/{}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n",
             server.host_str().unwrap_or_default(),
+            server.port().map(|p| format!(":{p}")).unwrap_or_default(),
             env!("CARGO_PKG_VERSION")
         );
         self.write(head.as_bytes()).await

@@ -581,3 +581,17 @@ fn facts_round_trip_with_stable_names() {
     let back: NetworkFacts = serde_json::from_value(v).unwrap();
     assert_eq!(back, healthy());
 }
+
+#[test]
+fn unreadable_interfaces_skip_the_link_rules() {
+    let mut f = healthy();
+    f.interfaces.retain(|i| i.kind == InterfaceKind::Loopback);
+    let j = judged(&f);
+    assert_eq!(finding(&j, "net-link-unknown").status, Status::Skip);
+    assert!(
+        !j.findings
+            .iter()
+            .any(|x| x.code == "net-wired" || x.code == "net-no-vpn")
+    );
+    assert_eq!(finding(&j, "net-no-proxy").status, Status::Pass);
+}
