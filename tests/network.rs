@@ -252,6 +252,8 @@ fn unreachable_endpoints_are_named_with_their_exact_failure() {
 #[derive(Clone, Copy)]
 enum Fault {
     Http500,
+    /// Accepts connections, reads the request, never answers.
+    Silent,
     StallMidBody,
     ResetMidBody,
 }
@@ -295,6 +297,12 @@ fn serve_fault(mode: Fault) -> FaultServer {
             std::thread::spawn(move || {
                 while let Some(head) = read_head(&mut s) {
                     let first = head.lines().next().unwrap_or_default().to_string();
+                    if let Fault::Silent = mode {
+                        while !st.load(Ordering::Relaxed) {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        return;
+                    }
                     if let Fault::Http500 = mode {
                         let _ = s.write_all(
                             b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
@@ -394,6 +402,20 @@ fn http_500_is_a_precise_server_error() {
     assert!(f["message"].as_str().unwrap().contains("HTTP 500"), "{f}");
     assert!(run.facts()["loss_percent"].is_null());
     assert!(run.facts()["loss_not_measured_reason"].as_str().is_some());
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_precisely() {
+    let srv = serve_fault(Fault::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(dir.path(), SHORT);
+    let run = check(&p, &format!("http://127.0.0.1:{}", srv.port), &[], &[]);
+    assert_precise_failure(&run);
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    let f = run
+        .finding("net-server-unreachable")
+        .expect("server finding");
+    assert!(f["message"].as_str().unwrap().contains("timed out"), "{f}");
 }
 
 #[test]
