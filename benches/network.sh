@@ -49,8 +49,8 @@ SERVER=$(grep -o 'http://[0-9.:]*' "$DIR/serve.err" | head -1)
 iperf3 -s -p 5299 >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 sleep 0.3
-iperf3 -c 127.0.0.1 -p 5299 -t 5 -J >"$DIR/up.json"
-iperf3 -c 127.0.0.1 -p 5299 -t 5 -R -J >"$DIR/down.json"
+iperf3 -c 127.0.0.1 -p 5299 -t 5 -J >"$DIR/up.json" || true
+iperf3 -c 127.0.0.1 -p 5299 -t 5 -R -J >"$DIR/down.json" || true
 for mode in default quick; do
   flag=""; [ $mode = quick ] && flag=--quick
   sleep 2 # let the shaper's queue from the previous run drain
@@ -63,7 +63,13 @@ SCRIPT
 python3 - "$DIR" "$rate" "$loss" <<'PY'
 import json, sys
 d, rate, loss = sys.argv[1], sys.argv[2], float(sys.argv[3])
-iperf = lambda n: json.load(open(f"{d}/{n}.json"))["end"]["sum_received"]["bits_per_second"] / 1e6
+def iperf(n):
+    try:
+        j = json.load(open(f"{d}/{n}.json"))
+        return j["end"]["sum_received"]["bits_per_second"] / 1e6
+    except Exception as e:
+        print(f"iperf3 ({n}) gave no figure: {j.get('error', e) if 'j' in dir() else e}")
+        return float("nan")
 iup, idown = iperf("up"), iperf("down")
 print(f"link: tbf {rate} Mbit/s on lo" + (f", nft random drop {loss:g} % per direction (expected round-trip loss {100*(1-(1-loss/100)**2):.2f} %)" if loss else ""))
 print(f"iperf3: client->server {iup:.2f} Mbit/s, server->client {idown:.2f} Mbit/s")
