@@ -6,8 +6,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// Payload marker, so only our own echoes count.
+#[cfg_attr(not(unix), allow(dead_code))]
 const MAGIC: &[u8; 4] = b"ERdy";
 
+#[cfg_attr(not(unix), allow(dead_code))]
 fn checksum(data: &[u8]) -> u16 {
     let mut sum: u32 = 0;
     for chunk in data.chunks(2) {

@@ -136,7 +136,18 @@ pub fn probe(ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
         .proxy
         .settings
         .iter()
-        .find(|s| s.source.starts_with("env:"))
+        .find(|s| {
+            // The variable reqwest uses for this scheme: HTTPS_PROXY or HTTP_PROXY, else ALL_PROXY.
+            let var = s.source.trim_start_matches("env:").to_ascii_lowercase();
+            s.source.starts_with("env:") && var == format!("{}_proxy", params.server.scheme())
+        })
+        .or_else(|| {
+            facts
+                .proxy
+                .settings
+                .iter()
+                .find(|s| s.source.eq_ignore_ascii_case("env:all_proxy"))
+        })
         .map(|s| format!("{} ({})", s.value, s.source.trim_start_matches("env:")));
     ctx.block_on(async {
         let tls = tls_config();
@@ -363,9 +374,11 @@ fn describe(e: &reqwest::Error, proxy: Option<&str>) -> String {
     } else {
         "request failed"
     };
+    // The innermost cause says what happened; the outer layers only repeat the URL.
+    let detail = chain.last().cloned().unwrap_or_default();
     match proxy {
-        Some(p) if e.is_connect() => format!("{plain} through the proxy {p}: {all}"),
-        _ => format!("{plain}: {all}"),
+        Some(p) if e.is_connect() => format!("{plain} through the proxy {p}: {detail}"),
+        _ => format!("{plain}: {detail}"),
     }
 }
 

@@ -241,9 +241,17 @@ pub fn run(listen: SocketAddr) -> anyhow::Result<()> {
     rt.block_on(async {
         let (tcp, udp) = bind(listen).await?;
         let local = tcp.local_addr()?;
+        let hint = if local.ip().is_unspecified() {
+            format!(
+                "every address of this machine, e.g. --server http://HOST:{}",
+                local.port()
+            )
+        } else {
+            format!("--server http://{local}")
+        };
         say(&format!(
             "examready serve: listening on http://{local} (TCP) and UDP echo on {local}\n\
-             examready serve: clients use --server http://{local}; stop with Ctrl-C"
+             examready serve: clients use {hint}; stop with Ctrl-C"
         ));
         let app = router(local.port());
         let echo = tokio::spawn(udp_echo(udp));
