@@ -12,6 +12,8 @@ test_pkgs=(
   xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils
   # network: namespaces, shaping, loss, the iperf3 reference peer
   iproute2 nftables iptables iperf3 util-linux
+  # benches/network.sh summarises the JSON reports with python3
+  python3
   # audio: a real sound server with a virtual microphone, and signals to play into it
   pipewire pipewire-bin pipewire-pulse wireplumber pulseaudio-utils libasound2-plugins dbus sox espeak-ng
 )

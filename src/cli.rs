@@ -59,6 +59,13 @@ pub enum Command {
     /// Show a profile's resolved requirements.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Run a network measurement server (GET /__down?bytes=N, POST /__up, UDP echo on the same
+    /// port number) for `examready check --server http://HOST:PORT`. Stops on Ctrl-C.
+    Serve {
+        /// Address to listen on (TCP for HTTP and UDP for the echo, same port).
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8765")]
+        listen: std::net::SocketAddr,
+    },
     /// The past runs, one line each: time, profile, verdict, report id.
     History,
     /// What changed between two runs (default: the last two), new problems first.
@@ -164,6 +171,23 @@ pub struct CheckArgs {
     /// Save one webcam frame as a PNG image to FILE (only when asked).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+
+    /// Network measurement server (speaks GET /__down?bytes=N and POST /__up, e.g. one running
+    /// `examready serve`), instead of the profile's.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Also stream a paced upload at the profile's video bit rate for this long (e.g. 60s, 5m):
+    /// can this link carry webcam + screen for the whole exam?
+    #[arg(long, value_name = "DURATION", value_parser = parse_soak)]
+    pub soak: Option<std::time::Duration>,
+}
+
+fn parse_soak(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 60s, 5m, 1h)"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(4 * 3600) {
+        return Err("the soak must last between 1 s and 4 h".into());
+    }
+    Ok(d)
 }
 
 /// Entry point used by `main.rs`.
@@ -227,6 +251,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         None => run_check(&cli.check),
         Some(Command::Check(args)) => run_check(&args),
+        Some(Command::Serve { listen }) => {
+            crate::check::network::serve::run(listen)?;
+            Ok(EXIT_READY)
+        }
         Some(Command::Checks) => {
             let mut out = String::new();
             let width = check::REGISTRY
@@ -350,8 +378,18 @@ fn output_target(
 }
 
 fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
-    let profile = profile::load(&args.profile)?;
+    let mut profile = profile::load(&args.profile)?;
     let checks = select(&args.only, &args.skip)?;
+    if let Some(server) = &args.server {
+        crate::check::network::parse_server_url(server)
+            .map_err(|e| anyhow::anyhow!("--server: {e}"))?;
+    }
+    if let Some(soak) = args.soak {
+        // The soak runs after the other measurements: extend the network deadline by its length.
+        let runner = &mut profile.file.runner;
+        let base = runner.deadline_for("network").as_secs_f64();
+        runner.deadlines.network = Some(profile::Seconds(base + soak.as_secs_f64()));
+    }
     let output = output_target(args.output.as_ref(), args.format)?;
     let started = jiff::Timestamp::now();
     let exam = match &args.exam_at {
@@ -374,6 +412,8 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
             play_tone: args.play_tone,
             camera: args.camera.clone(),
             snapshot: args.snapshot.clone(),
+            server: args.server.clone(),
+            soak: args.soak,
         },
         started,
         exam,

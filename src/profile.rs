@@ -109,6 +109,8 @@ pub struct ProfileFile {
     pub speaker: crate::check::speaker::SpeakerRequirements,
     #[serde(default)]
     pub webcam: crate::check::webcam::WebcamRequirements,
+    #[serde(default)]
+    pub network: crate::check::network::NetworkRequirements,
 }
 
 /// `[profile]`: what this profile is.

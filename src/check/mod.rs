@@ -21,6 +21,7 @@ use crate::model::Judgement;
 use crate::profile::Profile;
 
 pub mod microphone;
+pub mod network;
 pub mod processes;
 pub mod speaker;
 pub mod system;
@@ -30,6 +31,7 @@ pub mod webcam;
 pub static REGISTRY: &[&dyn Check] = &[
     &system::System,
     &processes::Processes,
+    &network::Network,
     &microphone::Microphone,
     &speaker::Speaker,
     &webcam::Webcam,
@@ -65,6 +67,11 @@ pub struct ProbeOptions {
     pub camera: Option<String>,
     /// `--snapshot FILE`: save one webcam frame as PNG (only when asked).
     pub snapshot: Option<std::path::PathBuf>,
+
+    /// `--server URL`: the network measurement server, overriding the profile's.
+    pub server: Option<String>,
+    /// `--soak DURATION`: also stream a paced upload at the video bit rate for this long.
+    pub soak: Option<std::time::Duration>,
 }
 
 /// What a probe gets: options, the profile (for measurement parameters), its deadline, a

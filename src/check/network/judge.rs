@@ -1,0 +1,548 @@
+//! The network judge: pure, from recorded facts and the profile's `[network]` section.
+
+use super::{EndpointStatus, Goodput, InterfaceKind, NetworkFacts, NetworkRequirements};
+use crate::check::fmt::num;
+use crate::model::{Finding, Judgement, Status};
+
+pub const CODES: &[(&str, &str)] = &[
+    (
+        "net-endpoints-reachable",
+        "every endpoint the profile lists answered (DNS, TCP, TLS)",
+    ),
+    (
+        "net-endpoint-unreachable",
+        "an endpoint failed: DNS failed, refused, timed out, unreachable or TLS failed",
+    ),
+    (
+        "net-server-unreachable",
+        "the measurement server could not be used, so speed and latency are unknown",
+    ),
+    (
+        "net-transfer-failed",
+        "a download or upload broke (HTTP error, reset, stall)",
+    ),
+    (
+        "net-download-ok",
+        "download goodput meets the recommendation",
+    ),
+    (
+        "net-download-marginal",
+        "download goodput is above the minimum but below the recommendation",
+    ),
+    ("net-download-low", "download goodput is below the minimum"),
+    ("net-upload-ok", "upload goodput meets the recommendation"),
+    (
+        "net-upload-marginal",
+        "upload goodput is above the minimum but below the recommendation",
+    ),
+    ("net-upload-low", "upload goodput is below the minimum"),
+    ("net-latency-ok", "idle latency is within the limit"),
+    ("net-latency-high", "idle latency is above the limit"),
+    ("net-jitter-ok", "jitter is within the limit"),
+    ("net-jitter-high", "jitter is above the limit"),
+    ("net-loss-ok", "measured packet loss is within the limit"),
+    ("net-loss-high", "measured packet loss is above the limit"),
+    (
+        "net-loss-not-measured",
+        "packet loss could not be measured (the reason is given)",
+    ),
+    ("net-loaded-latency-ok", "latency under load rises little"),
+    (
+        "net-bufferbloat",
+        "latency rises a lot while the line is busy (bufferbloat)",
+    ),
+    ("net-vpn", "a VPN or tunnel interface is active"),
+    ("net-no-vpn", "no VPN or tunnel interface is active"),
+    ("net-proxy", "a proxy is configured"),
+    ("net-no-proxy", "no proxy is configured"),
+    ("net-wifi", "the connection goes over Wi-Fi"),
+    ("net-wired", "the connection does not go over Wi-Fi"),
+    (
+        "net-link-unknown",
+        "the interfaces could not be read: Wi-Fi and VPN not checked",
+    ),
+    (
+        "net-soak-ok",
+        "the paced video-rate upload got through every second",
+    ),
+    (
+        "net-soak-stalled",
+        "the paced video-rate upload stalled or fell short",
+    ),
+];
+
+fn mbps(v: f64) -> String {
+    format!("{} Mbps", num(v))
+}
+
+fn ms(v: f64) -> String {
+    format!("{} ms", num(v))
+}
+
+pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
+    let mut out = Vec::new();
+    endpoints(f, &mut out);
+
+    if let Some(e) = &f.server_error {
+        out.push(Finding::fail(
+            "net-server-unreachable",
+            format!(
+                "The measurement server {} could not be used ({e}): speed, latency and loss were not measured.",
+                f.server
+            ),
+            "Check that this computer is online (open any web page). If a firewall or proxy blocks the \
+             server, allow it, or point examready at another one with --server URL (e.g. a machine \
+             running `examready serve`).",
+        ));
+    }
+
+    for (label, g, err, min, rec) in [
+        (
+            "download",
+            &f.download_mbps,
+            &f.download_error,
+            req.min_download_mbps,
+            req.recommended_download_mbps,
+        ),
+        (
+            "upload",
+            &f.upload_mbps,
+            &f.upload_error,
+            req.min_upload_mbps,
+            req.recommended_upload_mbps,
+        ),
+    ] {
+        if let Some(e) = err {
+            out.push(Finding::fail(
+                "net-transfer-failed",
+                format!("The {label} test broke: {e}."),
+                format!(
+                    "Run the check again. If it repeats, the connection drops under load: restart the \
+                     router, use a cable, or ask your provider; an institution's firewall or proxy may \
+                     cut long transfers to {}.",
+                    f.server
+                ),
+            ));
+        }
+        if let Some(g) = g {
+            goodput(label, g, min.map(|m| m.0), rec.map(|m| m.0), &mut out);
+        }
+    }
+
+    if let (Some(lat), Some(max)) = (f.latency_ms, req.max_latency_ms) {
+        if lat.median > max.0 {
+            out.push(Finding::fail(
+                    "net-latency-high",
+                    format!(
+                        "Latency is {} (median of {} probes; 95th percentile {}), above the limit of {}.",
+                        ms(lat.median),
+                        f.latency_samples_ms.len(),
+                        ms(lat.p95),
+                        ms(max.0)
+                    ),
+                    "Use a wired connection, stop downloads and streaming on your network during the \
+                     exam, and do not use a VPN, satellite or mobile link.",
+                ));
+        } else {
+            out.push(Finding::pass(
+                "net-latency-ok",
+                format!(
+                    "Latency is {} (95th percentile {}), within {}.",
+                    ms(lat.median),
+                    ms(lat.p95),
+                    ms(max.0)
+                ),
+            ));
+        }
+    }
+    if let (Some(j), Some(max)) = (f.jitter_ms, req.max_jitter_ms) {
+        if j > max.0 {
+            out.push(Finding::fail(
+                "net-jitter-high",
+                format!(
+                    "Jitter is {} (mean change between consecutive probes), above the limit of {}.",
+                    ms(j),
+                    ms(max.0)
+                ),
+                "Jitter comes from a busy or unstable link: use a cable instead of Wi-Fi, and keep \
+                 other devices from streaming or downloading during the exam.",
+            ));
+        } else {
+            out.push(Finding::pass(
+                "net-jitter-ok",
+                format!("Jitter is {}, within {}.", ms(j), ms(max.0)),
+            ));
+        }
+    }
+
+    match f.loss_percent {
+        Some(loss) => {
+            let how = format!(
+                "{} of {} {} packets lost",
+                f.loss_packets_sent
+                    .unwrap_or(0)
+                    .saturating_sub(f.loss_packets_received.unwrap_or(0)),
+                f.loss_packets_sent.unwrap_or(0),
+                f.loss_method.as_deref().unwrap_or("echo")
+            );
+            match req.max_loss_percent {
+                Some(max) if loss > max.0 => out.push(Finding::fail(
+                    "net-loss-high",
+                    format!(
+                        "Packet loss is {} % ({how}), above the limit of {} %.",
+                        num(loss),
+                        num(max.0)
+                    ),
+                    "Loss breaks video: use a cable instead of Wi-Fi, check the cable and router, \
+                     restart the router, and ask your provider if it persists.",
+                )),
+                Some(max) => out.push(Finding::pass(
+                    "net-loss-ok",
+                    format!(
+                        "Packet loss is {} % ({how}), within {} %.",
+                        num(loss),
+                        num(max.0)
+                    ),
+                )),
+                None => {}
+            }
+        }
+        None if req.max_loss_percent.is_some() => out.push(Finding::skip(
+            "net-loss-not-measured",
+            format!(
+                "Packet loss was not measured: {}.",
+                f.loss_not_measured_reason
+                    .as_deref()
+                    .unwrap_or("no reason recorded")
+            ),
+        )),
+        None => {}
+    }
+
+    if let (Some(inc), Some(max)) = (
+        f.loaded_latency_increase_ms,
+        req.max_loaded_latency_increase_ms,
+    ) {
+        let loaded = f.loaded_latency_ms.map(|l| l.median).unwrap_or(0.0);
+        if inc > max.0 {
+            out.push(Finding::warn(
+                "net-bufferbloat",
+                format!(
+                    "Latency rises by {} while the line is busy ({} under load), more than {}: video \
+                     will lag whenever anything else uses the connection.",
+                    ms(inc),
+                    ms(loaded),
+                    ms(max.0)
+                ),
+                "Stop other uploads, backups, cloud sync and streaming during the exam; if your router \
+                 offers SQM / smart queue management, turn it on.",
+            ));
+        } else {
+            out.push(Finding::pass(
+                "net-loaded-latency-ok",
+                format!(
+                    "Latency under load rises by {}, within {}.",
+                    ms(inc),
+                    ms(max.0)
+                ),
+            ));
+        }
+    }
+
+    link(f, req, &mut out);
+    soak(f, &mut out);
+
+    let summary = summary(f);
+    Judgement {
+        summary,
+        findings: out,
+    }
+}
+
+fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
+    if f.endpoints.is_empty() {
+        return;
+    }
+    let bad: Vec<_> = f
+        .endpoints
+        .iter()
+        .filter(|e| e.status != EndpointStatus::Ok)
+        .collect();
+    for e in &bad {
+        let proto = if e.tls { "TCP (TLS)" } else { "TCP" };
+        let message = format!(
+            "{}:{}: {}{}{}.",
+            e.host,
+            e.port,
+            e.status.describe(),
+            e.error
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default(),
+            if e.required {
+                ""
+            } else {
+                "; the profile marks this endpoint as advisory"
+            }
+        );
+        let status = if e.required {
+            Status::Fail
+        } else {
+            Status::Warn
+        };
+        let remedy = match e.status {
+            EndpointStatus::DnsFailed => format!(
+                "The name {} does not resolve: check that you are online and that your DNS (router, \
+                     Pi-hole, company DNS) does not block it; a firewall must allow {} on {proto} port {}.",
+                e.host, e.host, e.port
+            ),
+            EndpointStatus::TlsFailed => format!(
+                "Something intercepts secure connections to {}:{} (antivirus web shield, company proxy, \
+                     captive portal): turn it off or allow {} on port {} without inspection.",
+                e.host, e.port, e.host, e.port
+            ),
+            _ => format!(
+                "A firewall or router blocks it: allow outgoing {proto} to {} on port {} (ask your \
+                     network administrator on a company or school network).",
+                e.host, e.port
+            ),
+        };
+        out.push(Finding::new("net-endpoint-unreachable", status, message).with_remedy(remedy));
+    }
+    if bad.is_empty() {
+        let slowest = f
+            .endpoints
+            .iter()
+            .map(|e| {
+                e.dns_ms.unwrap_or(0.0) + e.connect_ms.unwrap_or(0.0) + e.tls_ms.unwrap_or(0.0)
+            })
+            .fold(0.0, f64::max);
+        out.push(Finding::pass(
+            "net-endpoints-reachable",
+            format!(
+                "All {} endpoints answered (slowest {} for DNS, connect and TLS together).",
+                f.endpoints.len(),
+                ms(slowest)
+            ),
+        ));
+    }
+}
+
+fn goodput(label: &str, g: &Goodput, min: Option<f64>, rec: Option<f64>, out: &mut Vec<Finding>) {
+    let figure = format!(
+        "{} goodput is {} (median of {} one-second figures; lowest {})",
+        capitalize(label),
+        mbps(g.median),
+        g.series.len(),
+        mbps(g.min)
+    );
+    let remedy = format!(
+        "Pause other devices and programs that use the connection (streaming, cloud sync, updates), \
+         move closer to the router or use a cable, and test again at the time of day of your exam; \
+         if it stays low, ask your provider for a faster {label}."
+    );
+    let code = |s: &str| format!("net-{label}-{s}");
+    if let Some(m) = min.filter(|&m| g.median < m) {
+        out.push(Finding::fail(
+            &code("low"),
+            format!("{figure}, below the minimum of {}.", mbps(m)),
+            remedy,
+        ));
+    } else if let Some(r) = rec.filter(|&r| g.median < r) {
+        out.push(Finding::warn(
+            &code("marginal"),
+            format!(
+                "{figure}, above the minimum but below the recommended {}.",
+                mbps(r)
+            ),
+            remedy,
+        ));
+    } else if let Some(limit) = rec.or(min) {
+        out.push(Finding::pass(
+            &code("ok"),
+            format!("{figure}, at least {}.", mbps(limit)),
+        ));
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
+    proxy(f, req, out);
+    let known = f
+        .interfaces
+        .iter()
+        .any(|i| i.kind != InterfaceKind::Loopback);
+    if !known && (req.warn_on_wifi == Some(true) || req.allow_vpn.is_some()) {
+        out.push(Finding::skip(
+            "net-link-unknown",
+            "The network interfaces could not be read, so Wi-Fi and VPN were not checked.",
+        ));
+        return;
+    }
+    let tunnels: Vec<&str> = f
+        .interfaces
+        .iter()
+        .filter(|i| i.up && i.kind == InterfaceKind::Tunnel)
+        .map(|i| i.name.as_str())
+        .collect();
+    if let Some(allow) = req.allow_vpn {
+        if tunnels.is_empty() {
+            out.push(Finding::pass(
+                "net-no-vpn",
+                "No VPN or tunnel interface is active.",
+            ));
+        } else {
+            let msg = format!(
+                "A VPN or tunnel interface is active: {}.",
+                tunnels.join(", ")
+            );
+            let remedy = "Disconnect the VPN (and quit its app, e.g. Tailscale, WireGuard, OpenVPN, ZeroTier) \
+                          before the exam; the proctoring service does not allow VPNs.";
+            out.push(if allow {
+                Finding::pass("net-vpn", format!("{msg} The profile allows VPNs."))
+            } else {
+                Finding::fail("net-vpn", msg, remedy)
+            });
+        }
+    }
+    if req.warn_on_wifi == Some(true) {
+        let up: Vec<_> = f
+            .interfaces
+            .iter()
+            .filter(|i| i.up && i.kind != InterfaceKind::Loopback)
+            .collect();
+        let routed: Vec<_> = up.iter().filter(|i| i.default_route).collect();
+        let wifi_in_use = if routed.is_empty() {
+            up.iter().any(|i| i.kind == InterfaceKind::Wifi)
+                && !up.iter().any(|i| i.kind == InterfaceKind::Wired)
+        } else {
+            routed.iter().any(|i| i.kind == InterfaceKind::Wifi)
+        };
+        if wifi_in_use {
+            let names: Vec<&str> = up
+                .iter()
+                .filter(|i| i.kind == InterfaceKind::Wifi)
+                .map(|i| i.name.as_str())
+                .collect();
+            out.push(Finding::warn(
+                "net-wifi",
+                format!("The connection goes over Wi-Fi ({}).", names.join(", ")),
+                "Use an Ethernet cable for the exam if you can (the proctoring service advises a wired \
+                 connection); otherwise sit close to the router and keep other devices off the Wi-Fi.",
+            ));
+        } else {
+            out.push(Finding::pass(
+                "net-wired",
+                "The connection does not go over Wi-Fi.",
+            ));
+        }
+    }
+}
+
+fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
+    if let Some(allow) = req.allow_proxy {
+        if f.proxy.settings.is_empty() {
+            out.push(Finding::pass(
+                "net-no-proxy",
+                format!(
+                    "No proxy is configured (environment; system: {}).",
+                    f.proxy.system_source
+                ),
+            ));
+        } else {
+            let list: Vec<String> = f
+                .proxy
+                .settings
+                .iter()
+                .map(|s| format!("{} = {}", s.source, s.value))
+                .collect();
+            let msg = format!("A proxy is configured: {}.", list.join(", "));
+            let remedy = "Turn the proxy off for the exam: unset the proxy environment variables and set the \
+                          system proxy to \"none\" (Windows: Settings > Network > Proxy; macOS: System Settings > \
+                          Network > Details > Proxies). On a managed computer, use another network or ask IT.";
+            out.push(if allow {
+                Finding::pass("net-proxy", format!("{msg} The profile allows proxies."))
+            } else {
+                Finding::fail("net-proxy", msg, remedy)
+            });
+        }
+    }
+}
+
+fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
+    let Some(s) = &f.soak else { return };
+    let median = super::percentile(&s.series, 50.0).unwrap_or(0.0);
+    if s.error.is_some() || s.stalls > 0 || s.series.is_empty() || median < s.target_mbps * 0.9 {
+        out.push(Finding::fail(
+            "net-soak-stalled",
+            format!(
+                "Streaming at {} for {} s: {} second(s) got less than half through, median delivered {}{}.",
+                mbps(s.target_mbps),
+                num(s.seconds),
+                s.stalls,
+                mbps(median),
+                s.error.as_deref().map(|e| format!("; {e}")).unwrap_or_default()
+            ),
+            "This link cannot carry the webcam and screen stream steadily: use a cable, stop other \
+             uploads (cloud backup, photo sync), and test again at the time of your exam.",
+        ));
+    } else {
+        out.push(Finding::pass(
+            "net-soak-ok",
+            format!(
+                "Streaming at {} for {} s got through every second (median {}{}).",
+                mbps(s.target_mbps),
+                num(s.seconds),
+                mbps(median),
+                s.latency_increase_ms
+                    .map(|i| format!(", latency +{}", ms(i)))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+}
+
+fn summary(f: &NetworkFacts) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = &f.download_mbps {
+        parts.push(format!("down {}", mbps(d.median)));
+    }
+    if let Some(u) = &f.upload_mbps {
+        parts.push(format!("up {}", mbps(u.median)));
+    }
+    if let Some(l) = f.latency_ms {
+        parts.push(format!("latency {}", ms(l.median)));
+    }
+    if let Some(j) = f.jitter_ms {
+        parts.push(format!("jitter {}", ms(j)));
+    }
+    if let Some(l) = f.loss_percent {
+        parts.push(format!("loss {} %", num(l)));
+    }
+    let bad = f
+        .endpoints
+        .iter()
+        .filter(|e| e.status != EndpointStatus::Ok)
+        .count();
+    if !f.endpoints.is_empty() {
+        parts.push(format!(
+            "{}/{} endpoints reachable",
+            f.endpoints.len() - bad,
+            f.endpoints.len()
+        ));
+    }
+    if f.server_error.is_some() {
+        parts.push("measurement server unreachable".into());
+    }
+    if parts.is_empty() {
+        "nothing measured".into()
+    } else {
+        parts.join(", ")
+    }
+}

@@ -1,0 +1,597 @@
+//! Judge tests on recorded facts, one group per rule (pass, warn/fail, skip), and the pure helpers.
+
+use super::judge::{CODES, judge};
+use super::link::{ProxySetting, parse_scutil, parse_windows_reg, redact};
+use super::measure::per_second;
+use super::*;
+use crate::model::{Judgement, Status};
+
+/// Facts recorded from a healthy wired line against `examready serve`.
+fn healthy() -> NetworkFacts {
+    serde_json::from_value(serde_json::json!({
+        "server": "http://127.0.0.1:8765/",
+        "server_error": null,
+        "quick": false,
+        "endpoints": [
+            {"host": "home.pearsonvue.com", "port": 443, "tls": true, "required": true, "status": "ok",
+             "dns_ms": 12.0, "connect_ms": 20.5, "tls_ms": 41.0, "address": "1.2.3.4:443", "error": null}
+        ],
+        "latency_ms": {"median": 21.0, "p95": 25.0},
+        "tcp_connect_ms": {"median": 20.0, "p95": 24.0},
+        "jitter_ms": 1.5,
+        "latency_samples_ms": [20.0, 21.0, 22.0, 21.0, 20.5],
+        "download_mbps": {"median": 48.0, "min": 45.0, "series": [45.0, 48.0, 49.0, 47.5]},
+        "upload_mbps": {"median": 9.5, "min": 9.1, "series": [9.1, 9.5, 9.6, 9.4]},
+        "download_error": null,
+        "upload_error": null,
+        "streams": 4,
+        "transfer_seconds": 5.0,
+        "warmup_seconds": 1.0,
+        "loaded_latency_ms": {"median": 61.0, "p95": 90.0},
+        "loaded_latency_increase_ms": 40.0,
+        "loss_percent": 0.2,
+        "loss_method": "udp-echo",
+        "loss_packets_sent": 1000,
+        "loss_packets_received": 998,
+        "loss_not_measured_reason": null,
+        "interfaces": [
+            {"name": "lo", "kind": "loopback", "up": true, "default_route": false},
+            {"name": "eth0", "kind": "wired", "up": true, "default_route": true},
+            {"name": "wlan0", "kind": "wifi", "up": false, "default_route": false}
+        ],
+        "proxy": {"settings": [], "no_proxy": null, "system_source": "gnome"},
+        "soak": null
+    }))
+    .expect("recorded facts parse")
+}
+
+fn onvue() -> NetworkRequirements {
+    crate::profile::load("onvue").unwrap().file.network
+}
+
+fn codes(j: &Judgement) -> Vec<(&str, Status)> {
+    j.findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.status))
+        .collect()
+}
+
+fn finding<'a>(j: &'a Judgement, code: &str) -> &'a crate::model::Finding {
+    j.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#?}", j.findings))
+}
+
+fn check_declared(j: &Judgement) {
+    for f in &j.findings {
+        assert!(
+            CODES.iter().any(|(c, _)| *c == f.code),
+            "undeclared code {}",
+            f.code
+        );
+        if matches!(f.status, Status::Warn | Status::Fail) {
+            assert!(
+                f.remedy.as_deref().is_some_and(|r| !r.is_empty()),
+                "{} has no remedy",
+                f.code
+            );
+        }
+    }
+}
+
+fn judged(f: &NetworkFacts) -> Judgement {
+    let j = judge(f, &onvue());
+    check_declared(&j);
+    j
+}
+
+#[test]
+fn healthy_line_passes_every_rule() {
+    let j = judged(&healthy());
+    assert_eq!(j.status(), Status::Pass, "{:#?}", j.findings);
+    let c = codes(&j);
+    for code in [
+        "net-endpoints-reachable",
+        "net-download-ok",
+        "net-upload-ok",
+        "net-latency-ok",
+        "net-jitter-ok",
+        "net-loss-ok",
+        "net-loaded-latency-ok",
+        "net-no-vpn",
+        "net-no-proxy",
+        "net-wired",
+    ] {
+        assert!(c.contains(&(code, Status::Pass)), "{code} missing in {c:?}");
+    }
+    assert!(j.summary.contains("down 48 Mbps"), "{}", j.summary);
+    assert!(j.summary.contains("up 9.5 Mbps"), "{}", j.summary);
+}
+
+#[test]
+fn endpoint_failures_name_host_port_and_kind() {
+    let mut f = healthy();
+    let base = f.endpoints[0].clone();
+    let mk = |host: &str, port, status, err: &str, required| EndpointFacts {
+        host: host.into(),
+        port,
+        status,
+        error: Some(err.into()),
+        required,
+        tls: port == 443,
+        ..base.clone()
+    };
+    f.endpoints = vec![
+        mk(
+            "x.invalid",
+            443,
+            EndpointStatus::DnsFailed,
+            "DNS lookup of x.invalid failed",
+            true,
+        ),
+        mk("a.example", 1935, EndpointStatus::Refused, "refused", true),
+        mk(
+            "b.example",
+            443,
+            EndpointStatus::TimedOut,
+            "no answer within 3 s",
+            true,
+        ),
+        mk(
+            "c.example",
+            443,
+            EndpointStatus::TlsFailed,
+            "InvalidContentType",
+            true,
+        ),
+        mk(
+            "d.example",
+            1935,
+            EndpointStatus::Unreachable,
+            "network unreachable",
+            false,
+        ),
+    ];
+    let j = judged(&f);
+    assert_eq!(j.status(), Status::Fail);
+    let eps: Vec<_> = j
+        .findings
+        .iter()
+        .filter(|x| x.code == "net-endpoint-unreachable")
+        .collect();
+    assert_eq!(eps.len(), 5);
+    assert!(
+        eps[0].message.contains("x.invalid:443: DNS failed"),
+        "{}",
+        eps[0].message
+    );
+    assert!(
+        eps[1]
+            .message
+            .contains("a.example:1935: connection refused")
+    );
+    assert!(
+        eps[1]
+            .remedy
+            .as_ref()
+            .unwrap()
+            .contains("a.example on port 1935")
+    );
+    assert!(eps[2].message.contains("timed out"));
+    assert!(eps[3].message.contains("TLS failed"));
+    assert_eq!(
+        eps[4].status,
+        Status::Warn,
+        "an advisory endpoint only warns"
+    );
+    assert!(!codes(&j).contains(&("net-endpoints-reachable", Status::Pass)));
+    assert!(
+        j.summary.contains("0/5 endpoints reachable"),
+        "{}",
+        j.summary
+    );
+}
+
+#[test]
+fn unreachable_server_fails_and_loss_is_not_guessed() {
+    let mut f = healthy();
+    f.server_error = Some("speed.example:443: DNS failed: no such host".into());
+    f.latency_ms = None;
+    f.jitter_ms = None;
+    f.download_mbps = None;
+    f.upload_mbps = None;
+    f.loaded_latency_ms = None;
+    f.loaded_latency_increase_ms = None;
+    f.loss_percent = None;
+    f.loss_method = None;
+    f.loss_not_measured_reason = Some("the measurement server could not be reached".into());
+    let j = judged(&f);
+    assert_eq!(j.status(), Status::Fail);
+    assert!(
+        finding(&j, "net-server-unreachable")
+            .message
+            .contains("DNS failed")
+    );
+    let skip = finding(&j, "net-loss-not-measured");
+    assert_eq!(skip.status, Status::Skip);
+    assert!(skip.message.contains("could not be reached"));
+    assert!(
+        !j.findings
+            .iter()
+            .any(|x| x.code.starts_with("net-download"))
+    );
+}
+
+#[test]
+fn goodput_below_minimum_fails_and_below_recommendation_warns() {
+    let mut f = healthy();
+    f.download_mbps = Goodput::of(vec![5.0, 4.0, 5.5, 5.2]);
+    f.upload_mbps = Goodput::of(vec![2.9, 3.0, 3.1]);
+    let j = judged(&f);
+    let d = finding(&j, "net-download-low");
+    assert_eq!(d.status, Status::Fail);
+    assert!(
+        d.message.contains("5.1 Mbps") && d.message.contains("minimum of 6 Mbps"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("lowest 4 Mbps"), "{}", d.message);
+    assert_eq!(finding(&j, "net-upload-low").status, Status::Fail);
+
+    let mut req = onvue();
+    req.recommended_download_mbps = Some(crate::profile::Mbps(25.0));
+    req.recommended_upload_mbps = Some(crate::profile::Mbps(5.0));
+    let mut f = healthy();
+    f.download_mbps = Goodput::of(vec![10.0, 11.0, 12.0]);
+    let j = judge(&f, &req);
+    check_declared(&j);
+    let d = finding(&j, "net-download-marginal");
+    assert_eq!(d.status, Status::Warn);
+    assert!(d.message.contains("recommended 25 Mbps"));
+    assert_eq!(finding(&j, "net-upload-ok").status, Status::Pass);
+}
+
+#[test]
+fn latency_and_jitter_limits() {
+    let mut f = healthy();
+    f.latency_ms = Some(Spread {
+        median: 180.0,
+        p95: 240.0,
+    });
+    f.jitter_ms = Some(35.0);
+    let j = judged(&f);
+    let l = finding(&j, "net-latency-high");
+    assert_eq!(l.status, Status::Fail);
+    assert!(
+        l.message.contains("180 ms") && l.message.contains("150 ms"),
+        "{}",
+        l.message
+    );
+    let jt = finding(&j, "net-jitter-high");
+    assert_eq!(jt.status, Status::Fail);
+    assert!(jt.message.contains("35 ms") && jt.message.contains("30 ms"));
+}
+
+#[test]
+fn loss_limit_and_not_measured() {
+    let mut f = healthy();
+    f.loss_percent = Some(9.8);
+    f.loss_packets_received = Some(902);
+    let j = judged(&f);
+    let l = finding(&j, "net-loss-high");
+    assert_eq!(l.status, Status::Fail);
+    assert!(
+        l.message.contains("9.8 %") && l.message.contains("98 of 1000 udp-echo"),
+        "{}",
+        l.message
+    );
+
+    let mut f = healthy();
+    f.loss_percent = None;
+    f.loss_method = None;
+    f.loss_not_measured_reason = Some("the server offers no UDP echo".into());
+    let j = judged(&f);
+    assert_eq!(finding(&j, "net-loss-not-measured").status, Status::Skip);
+    assert_eq!(
+        j.status(),
+        Status::Pass,
+        "a skipped part does not fail the module"
+    );
+}
+
+#[test]
+fn bufferbloat_warns() {
+    let mut f = healthy();
+    f.loaded_latency_increase_ms = Some(350.0);
+    f.loaded_latency_ms = Some(Spread {
+        median: 371.0,
+        p95: 420.0,
+    });
+    let j = judged(&f);
+    let b = finding(&j, "net-bufferbloat");
+    assert_eq!(b.status, Status::Warn);
+    assert!(b.message.contains("350 ms") && b.message.contains("100 ms"));
+    assert_eq!(j.status(), Status::Warn);
+}
+
+#[test]
+fn vpn_proxy_and_wifi() {
+    let mut f = healthy();
+    f.interfaces.push(Interface {
+        name: "wg0".into(),
+        kind: InterfaceKind::Tunnel,
+        up: true,
+        default_route: false,
+    });
+    f.interfaces.push(Interface {
+        name: "tun9".into(),
+        kind: InterfaceKind::Tunnel,
+        up: false,
+        default_route: false,
+    });
+    f.proxy.settings.push(ProxySetting {
+        source: "env:HTTPS_PROXY".into(),
+        value: "http://127.0.0.1:9".into(),
+    });
+    f.interfaces[1].default_route = false;
+    f.interfaces[2].up = true;
+    f.interfaces[2].default_route = true;
+    let j = judged(&f);
+    let v = finding(&j, "net-vpn");
+    assert_eq!(v.status, Status::Fail);
+    assert!(
+        v.message.contains("wg0") && !v.message.contains("tun9"),
+        "{}",
+        v.message
+    );
+    let p = finding(&j, "net-proxy");
+    assert_eq!(p.status, Status::Fail);
+    assert!(p.message.contains("env:HTTPS_PROXY = http://127.0.0.1:9"));
+    let w = finding(&j, "net-wifi");
+    assert_eq!(w.status, Status::Warn);
+    assert!(w.message.contains("wlan0"));
+
+    // A profile that allows them: passes, still named.
+    let mut req = onvue();
+    req.allow_vpn = Some(true);
+    req.allow_proxy = Some(true);
+    req.warn_on_wifi = None;
+    let j = judge(&f, &req);
+    check_declared(&j);
+    assert_eq!(finding(&j, "net-vpn").status, Status::Pass);
+    assert_eq!(finding(&j, "net-proxy").status, Status::Pass);
+    assert!(
+        !j.findings
+            .iter()
+            .any(|x| x.code == "net-wifi" || x.code == "net-wired")
+    );
+}
+
+#[test]
+fn broken_transfer_fails_precisely() {
+    let mut f = healthy();
+    f.download_error =
+        Some("download from 127.0.0.1:1 broke on 4 of 4 streams: stalled: no data for 2 s".into());
+    f.download_mbps = None;
+    let j = judged(&f);
+    let t = finding(&j, "net-transfer-failed");
+    assert_eq!(t.status, Status::Fail);
+    assert!(t.message.contains("The download test broke") && t.message.contains("stalled"));
+}
+
+#[test]
+fn soak_pass_and_stall() {
+    let mut f = healthy();
+    f.soak = Some(SoakFacts {
+        seconds: 10.0,
+        target_mbps: 2.5,
+        series: vec![2.5; 10],
+        stalls: 0,
+        latency_ms: Some(Spread {
+            median: 30.0,
+            p95: 35.0,
+        }),
+        latency_increase_ms: Some(9.0),
+        error: None,
+    });
+    let j = judged(&f);
+    assert_eq!(finding(&j, "net-soak-ok").status, Status::Pass);
+    let s = f.soak.as_mut().unwrap();
+    s.series[3] = 0.4;
+    s.series[4] = 0.0;
+    s.stalls = 2;
+    let j = judged(&f);
+    let st = finding(&j, "net-soak-stalled");
+    assert_eq!(st.status, Status::Fail);
+    assert!(st.message.contains("2 second(s)"), "{}", st.message);
+}
+
+#[test]
+fn a_profile_without_network_limits_judges_nothing_but_failures() {
+    let j = judge(&healthy(), &NetworkRequirements::default());
+    check_declared(&j);
+    assert!(
+        j.findings
+            .iter()
+            .all(|f| f.code == "net-endpoints-reachable"),
+        "{:#?}",
+        j.findings
+    );
+}
+
+#[test]
+fn declared_codes_are_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for (c, _) in CODES {
+        assert!(seen.insert(*c), "{c}");
+    }
+}
+
+#[test]
+fn onvue_profile_network_section() {
+    let n = onvue();
+    assert_eq!(n.min_download_mbps.unwrap().0, 6.0);
+    assert_eq!(n.min_upload_mbps.unwrap().0, 6.0);
+    assert_eq!(n.max_latency_ms.unwrap().0, 150.0);
+    assert_eq!(n.allow_vpn, Some(false));
+    assert!(n.endpoints.iter().any(|e| e.port == 1935 && !e.uses_tls()));
+    assert!(
+        n.endpoints
+            .iter()
+            .any(|e| e.host == "home.pearsonvue.com" && e.uses_tls())
+    );
+    let p = crate::profile::load("onvue").unwrap();
+    assert_eq!(p.file.runner.deadline_for("network").as_secs(), 25);
+}
+
+#[test]
+fn profile_errors_are_positioned() {
+    let parse = |t: &str| {
+        crate::profile::parse(
+            "t",
+            "t.toml",
+            t,
+            crate::catalogue::Catalogue::builtin().unwrap(),
+        )
+    };
+    let e = parse("[profile]\nname = \"x\"\n[network]\nstreams = 0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.toml:4:") && e.contains("streams"), "{e}");
+    let e = parse("[profile]\nname = \"x\"\n[network]\nserver = \"ftp://x\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.toml:4:") && e.contains("http"), "{e}");
+    let e =
+        parse("[profile]\nname = \"x\"\n[network]\nendpoints = [{host = \"a\", port = 70000}]\n")
+            .unwrap_err()
+            .to_string();
+    assert!(e.starts_with("t.toml:4:"), "{e}");
+    let e = parse("[profile]\nname = \"x\"\n[network]\nmax_loss_percent = 120\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("percentage"), "{e}");
+}
+
+#[test]
+fn statistics() {
+    assert_eq!(percentile(&[3.0, 1.0, 2.0], 50.0), Some(2.0));
+    assert_eq!(percentile(&[], 50.0), None);
+    assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 95.0), Some(4.8));
+    assert_eq!(
+        jitter(&[10.0, 12.0, 9.0, 9.0]),
+        Some((2.0 + 3.0 + 0.0) / 3.0)
+    );
+    assert_eq!(jitter(&[1.0]), None);
+    let g = Goodput::of(vec![9.0, 10.0, 8.0]).unwrap();
+    assert_eq!((g.median, g.min), (9.0, 8.0));
+}
+
+#[test]
+fn per_second_bins_discard_warmup() {
+    // 1.25 MB per second = 10 Mbps, sampled every 100 ms for 5 s, warm-up 1 s.
+    let samples: Vec<(f64, u64)> = (0..=50).map(|i| (i as f64 / 10.0, i * 125_000)).collect();
+    assert_eq!(per_second(&samples, 1.0), vec![10.0; 4]);
+    // A short (quick) window still gives one figure.
+    let short: Vec<(f64, u64)> = (0..=15).map(|i| (i as f64 / 10.0, i * 125_000)).collect();
+    assert_eq!(per_second(&short, 0.4), vec![10.0]);
+    assert!(per_second(&[(0.0, 0)], 1.0).is_empty());
+}
+
+#[test]
+fn proxy_sources() {
+    let env = |v: &str| match v {
+        "HTTPS_PROXY" => Some("http://user:secret@proxy.corp:3128".to_string()),
+        "NO_PROXY" => Some("localhost".to_string()),
+        _ => None,
+    };
+    let p = link::proxy_facts(env);
+    assert_eq!(p.settings[0].source, "env:HTTPS_PROXY");
+    assert_eq!(p.settings[0].value, "http://***@proxy.corp:3128");
+    assert_eq!(p.no_proxy.as_deref(), Some("localhost"));
+    assert_eq!(redact("proxy:8080"), "proxy:8080");
+
+    let mac = "<dictionary> {\n  HTTPEnable : 1\n  HTTPPort : 8080\n  HTTPProxy : 10.0.0.1\n  HTTPSEnable : 0\n  ProxyAutoConfigEnable : 1\n  ProxyAutoConfigURLString : http://wpad/wpad.dat\n}";
+    let s = parse_scutil(mac);
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0].value, "10.0.0.1:8080");
+    assert_eq!(s[1].value, "http://wpad/wpad.dat");
+
+    let reg = "HKEY_CURRENT_USER\\Software\\...\\Internet Settings\n    ProxyEnable    REG_DWORD    0x1\n    ProxyServer    REG_SZ    proxy.corp:3128\n";
+    let s = parse_windows_reg(reg);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].value, "proxy.corp:3128");
+    assert!(parse_windows_reg("    ProxyEnable    REG_DWORD    0x0\n").is_empty());
+}
+
+#[test]
+fn interface_names_classify() {
+    use link::kind_by_name;
+    for n in [
+        "tun0",
+        "tap1",
+        "wg0",
+        "utun3",
+        "ppp0",
+        "tailscale0",
+        "zt12345",
+        "nordlynx",
+    ] {
+        assert_eq!(kind_by_name(n), InterfaceKind::Tunnel, "{n}");
+    }
+    assert_eq!(kind_by_name("wlp2s0"), InterfaceKind::Wifi);
+    assert_eq!(kind_by_name("enp3s0"), InterfaceKind::Wired);
+    assert_eq!(kind_by_name("lo"), InterfaceKind::Loopback);
+    assert_eq!(kind_by_name("docker0"), InterfaceKind::Other);
+}
+
+#[test]
+fn facts_round_trip_with_stable_names() {
+    let v = serde_json::to_value(healthy()).unwrap();
+    for key in [
+        "download_mbps",
+        "upload_mbps",
+        "latency_ms",
+        "jitter_ms",
+        "loaded_latency_increase_ms",
+        "loss_percent",
+        "loss_method",
+        "loss_not_measured_reason",
+        "endpoints",
+        "interfaces",
+        "proxy",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    for key in ["median", "min", "series"] {
+        assert!(v["download_mbps"].get(key).is_some());
+    }
+    for key in [
+        "host",
+        "port",
+        "status",
+        "dns_ms",
+        "connect_ms",
+        "tls_ms",
+        "error",
+    ] {
+        assert!(v["endpoints"][0].get(key).is_some(), "{key}");
+    }
+    let back: NetworkFacts = serde_json::from_value(v).unwrap();
+    assert_eq!(back, healthy());
+}
+
+#[test]
+fn unreadable_interfaces_skip_the_link_rules() {
+    let mut f = healthy();
+    f.interfaces.retain(|i| i.kind == InterfaceKind::Loopback);
+    let j = judged(&f);
+    assert_eq!(finding(&j, "net-link-unknown").status, Status::Skip);
+    assert!(
+        !j.findings
+            .iter()
+            .any(|x| x.code == "net-wired" || x.code == "net-no-vpn")
+    );
+    assert_eq!(finding(&j, "net-no-proxy").status, Status::Pass);
+}
