@@ -14,6 +14,10 @@ pub const CODES: &[(&str, &str)] = &[
         "an endpoint failed: DNS failed, refused, timed out, unreachable or TLS failed",
     ),
     (
+        "net-offline",
+        "no endpoint name resolves: the computer is offline or its DNS does not work",
+    ),
+    (
         "net-server-unreachable",
         "the measurement server could not be used, so speed and latency are unknown",
     ),
@@ -268,6 +272,32 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
         .iter()
         .filter(|e| e.status != EndpointStatus::Ok)
         .collect();
+    // Not one name resolves: one finding says so, instead of the same DNS failure per endpoint.
+    if f.endpoints.len() >= 2
+        && bad.len() == f.endpoints.len()
+        && bad.iter().all(|e| e.status == EndpointStatus::DnsFailed)
+    {
+        let allow: Vec<String> = f
+            .endpoints
+            .iter()
+            .map(|e| format!("{}:{}", e.host, e.port))
+            .collect();
+        out.push(Finding::fail(
+            "net-offline",
+            format!(
+                "No name resolves: DNS failed for all {} endpoints the exam needs. This computer \
+                 is offline, or its DNS does not work.",
+                f.endpoints.len()
+            ),
+            format!(
+                "Connect to the internet (open a web page to check; a hotel or campus network may \
+                 first want a login page), restart the router, or set a working DNS server, then run \
+                 examready again. A firewall must allow: {}.",
+                allow.join(", ")
+            ),
+        ));
+        return;
+    }
     for e in &bad {
         let proto = if e.tls { "TCP (TLS)" } else { "TCP" };
         let message = format!(

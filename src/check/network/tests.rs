@@ -110,6 +110,61 @@ fn healthy_line_passes_every_rule() {
 }
 
 #[test]
+fn every_name_failing_is_one_offline_finding_naming_every_endpoint() {
+    let mut f = healthy();
+    let mut second = f.endpoints[0].clone();
+    second.host = "second.example".into();
+    second.port = 1935;
+    f.endpoints.push(second);
+    for e in &mut f.endpoints {
+        e.status = EndpointStatus::DnsFailed;
+        e.error = Some(format!("DNS lookup of {} failed", e.host));
+    }
+    let hosts: Vec<String> = f
+        .endpoints
+        .iter()
+        .map(|e| format!("{}:{}", e.host, e.port))
+        .collect();
+    assert!(
+        hosts.len() >= 2,
+        "the recorded facts need several endpoints"
+    );
+    let j = judged(&f);
+    let off: Vec<_> = j
+        .findings
+        .iter()
+        .filter(|x| x.code == "net-offline")
+        .collect();
+    assert_eq!(off.len(), 1);
+    assert_eq!(off[0].status, Status::Fail);
+    assert!(
+        off[0]
+            .message
+            .contains(&format!("all {} endpoints", hosts.len()))
+    );
+    let remedy = off[0].remedy.as_deref().unwrap();
+    for h in &hosts {
+        assert!(remedy.contains(h.as_str()), "{h} missing from {remedy}");
+    }
+    assert!(
+        !j.findings
+            .iter()
+            .any(|x| x.code == "net-endpoint-unreachable")
+    );
+    // One endpoint resolving is not "offline": each failure is named on its own.
+    f.endpoints[0].status = EndpointStatus::Ok;
+    let j = judged(&f);
+    assert!(!j.findings.iter().any(|x| x.code == "net-offline"));
+    assert_eq!(
+        j.findings
+            .iter()
+            .filter(|x| x.code == "net-endpoint-unreachable")
+            .count(),
+        hosts.len() - 1
+    );
+}
+
+#[test]
 fn endpoint_failures_name_host_port_and_kind() {
     let mut f = healthy();
     let base = f.endpoints[0].clone();
