@@ -174,6 +174,14 @@ fn bad_profiles_exit_2_with_file_line_column() {
         "[profile]\nname = \"x\"\n[system]\nmin_free_disk_gb = -2\n",
     );
     assert_usage_error(&["--profile", &negative], "negative.toml:4:20:");
+    let bandwidth = write(
+        "bandwidth.toml",
+        "[profile]\nname = \"x\"\n[network]\nmin_upload_mbps = -3\n",
+    );
+    assert_usage_error(
+        &["--profile", &bandwidth],
+        "bandwidth.toml:4:19: a bandwidth in Mbps must be between 0 and 100000, got -3",
+    );
     let category = write(
         "cat.toml",
         "[profile]\nname = \"x\"\n[processes]\nprohibited = [\"telepathy\"]\n",

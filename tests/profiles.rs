@@ -908,3 +908,70 @@ fn pending_sections_follow_the_convention_and_use_the_agreed_keys() {
         eprintln!("no pending sections left: they are parsed by the profile loader now");
     }
 }
+
+/// Network facts recorded from a real run against `examready serve` on 127.0.0.1
+/// (tests/fixtures/network-facts.json), with the endpoints marked reachable and the goodput set
+/// to the figure under test.
+fn network_facts(down: f64, up: f64) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/network-facts.json"
+    ))
+    .unwrap();
+    let mut f: Value = serde_json::from_str(&text).unwrap();
+    for e in f["endpoints"].as_array_mut().unwrap() {
+        e["status"] = json!("ok");
+        e["error"] = Value::Null;
+    }
+    f["download_mbps"] = json!({"median": down, "min": down, "series": [down, down, down]});
+    f["upload_mbps"] = json!({"median": up, "min": up, "series": [up, up, up]});
+    f
+}
+
+#[test]
+fn the_same_upload_gets_different_verdicts_per_profile() {
+    let ps = all_profiles();
+    let network = check::find("network").unwrap();
+    // The status of the upload rule under each profile, in IDS order.
+    let upload = |facts: &Value| -> String {
+        ps.iter()
+            .map(|p| {
+                let j = network.judge(facts, p).unwrap();
+                for f in &j.findings {
+                    assert!(
+                        network.codes().iter().any(|(c, _)| *c == f.code),
+                        "undeclared {}",
+                        f.code
+                    );
+                }
+                let up: Vec<_> = j
+                    .findings
+                    .iter()
+                    .filter(|f| f.code.starts_with("net-upload"))
+                    .collect();
+                match up.as_slice() {
+                    [] => '-',
+                    [f] => status_letter(f.status),
+                    more => panic!("several upload findings under {}: {more:?}", p.id),
+                }
+            })
+            .collect()
+    };
+    //                                         onvue proctoru psi examity honorlock respondus examplify
+    // 2 Mbps up: OnVUE needs 6, ProctorU and PSI 3; Examity and Examplify 2, Honorlock 0.75;
+    // Respondus publishes no figure.
+    assert_eq!(upload(&network_facts(50.0, 2.0)), "FFFPP-P");
+    assert_eq!(upload(&network_facts(50.0, 1.0)), "FFFFP-F");
+    assert_eq!(upload(&network_facts(50.0, 6.5)), "PPPPP-P");
+    // The whole module: 2 Mbps up, everything else healthy, passes Examity but not OnVUE.
+    let f = network_facts(50.0, 2.0);
+    let by_id = |id: &str| ps.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(
+        network.judge(&f, by_id("onvue")).unwrap().status(),
+        Status::Fail
+    );
+    assert_ne!(
+        network.judge(&f, by_id("examity")).unwrap().status(),
+        Status::Fail
+    );
+}
