@@ -53,10 +53,13 @@ impl Source {
     }
 
     fn file(path: &Path, shown: String) -> Result<Source, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            file: shown.clone(),
-            source,
-        })?;
+        let text =
+            crate::textfile::read(path, crate::textfile::MAX_PROFILE_BYTES).map_err(|error| {
+                ProfileError::Io {
+                    file: shown.clone(),
+                    error,
+                }
+            })?;
         let key = std::fs::canonicalize(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .display()
@@ -194,6 +197,15 @@ fn resolve_table(
     chain: &mut Vec<Source>,
 ) -> Result<Table, ProfileError> {
     chain.push(src.clone());
+    if src.text.trim().is_empty() {
+        return Err(ProfileError::InvalidNoPosition {
+            file: src.origin.clone(),
+            message:
+                "the file is empty: a profile needs at least `[profile]` with `name = \"...\"` \
+                      (or `extends = \"onvue\"`)"
+                    .into(),
+        });
+    }
     // 1. The file on its own, strictly: positions point into this file.
     let file: ProfileFile =
         toml::from_str(&src.text).map_err(|e| toml_error(&src.origin, &src.text, &e))?;
