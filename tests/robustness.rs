@@ -3,103 +3,75 @@
 //! Each test is a regression test for a bug found by doing exactly that. Exit codes: 0 ready,
 //! 1 not ready, 2 usage/profile/internal error, 130 interrupted.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+use support::{Env, require};
 
+/// What a run printed.
 struct Out {
     code: i32,
     stdout: String,
     stderr: String,
 }
 
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_examready"));
-        c.args(args)
-            .current_dir(self.dir.path())
-            .env("EXAMREADY_DATA_DIR", self.path("data"))
-            .env("NO_COLOR", "1")
-            .env("TZ", "UTC")
-            .env_remove("EXAMREADY_LOG");
-        c
-    }
-    fn run(&self, args: &[&str]) -> Out {
-        let out = self.cmd(args).output().unwrap();
-        let o = Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        assert!(
-            !o.stderr.contains("panicked"),
-            "{args:?} panicked: {}",
-            o.stderr
-        );
-        o
-    }
-    /// Runs that must fail with exit 2 and an error naming the problem.
-    fn fails(&self, args: &[&str], needle: &str) -> Out {
-        let o = self.run(args);
-        assert_eq!(o.code, 2, "{args:?}: {}{}", o.stdout, o.stderr);
-        assert!(
-            o.stderr.contains(needle),
-            "{args:?}: want {needle:?} in: {}",
-            o.stderr
-        );
-        assert!(o.stderr.starts_with("examready: error: ") || o.stderr.starts_with("error: "));
-        o
-    }
-    fn history_files(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path("data/history"))
-            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-    /// A real JSON report of this machine (system and processes modules).
-    fn report(&self, name: &str) -> PathBuf {
-        let o = self.run(&["check", "--only", "system,processes", "--output", name]);
-        assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
-        self.path(name)
+fn write(env: &Env, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let p = env.path(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// A run that must not panic.
+fn run(env: &Env, args: &[&str]) -> Out {
+    let (code, stdout, stderr) = env.run(args);
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    Out {
+        code,
+        stdout,
+        stderr,
     }
 }
 
-fn require(ok: bool, why: &str) -> bool {
-    if !ok {
-        assert!(std::env::var("CI").is_err(), "cannot run this test: {why}");
-        eprintln!("SKIPPED: {why}");
-    }
-    ok
+/// A run that must fail with exit 2 and an error naming the problem.
+fn fails(env: &Env, args: &[&str], needle: &str) -> Out {
+    let o = run(env, args);
+    assert_eq!(o.code, 2, "{args:?}: {}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains(needle),
+        "{args:?}: want {needle:?} in: {}",
+        o.stderr
+    );
+    assert!(o.stderr.starts_with("examready: error: ") || o.stderr.starts_with("error: "));
+    o
+}
+
+/// A real JSON report of this machine (system and processes modules), written to `name`.
+fn report(env: &Env, name: &str) -> PathBuf {
+    let o = run(
+        env,
+        &["check", "--only", "system,processes", "--output", name],
+    );
+    assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+    env.path(name)
 }
 
 #[test]
 fn only_and_skip_arguments() {
     let env = Env::new();
     for only in ["", ",", " , "] {
-        env.fails(&["--only", only], "--only names no check");
+        fails(&env, &["--only", only], "--only names no check");
     }
-    env.fails(&["--only", "system,nope"], "unknown check \"nope\"");
-    env.fails(&["--only", "system", "--skip", "system"], "leave no check");
+    fails(&env, &["--only", "system,nope"], "unknown check \"nope\"");
+    fails(
+        &env,
+        &["--only", "system", "--skip", "system"],
+        "leave no check",
+    );
     // Duplicates and case are forgiven: one system result.
-    let o = env.run(&["--only", "SYSTEM,system", "--json"]);
+    let o = run(&env, &["--only", "SYSTEM,system", "--json"]);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let ids: Vec<&str> = v["checks"]
@@ -110,28 +82,32 @@ fn only_and_skip_arguments() {
         .collect();
     assert_eq!(ids, ["system"]);
     // Missing and extra arguments are usage errors.
-    env.fails(&["checks", "extra"], "unexpected argument");
-    env.fails(&["diff", "a", "b", "c"], "unexpected argument");
-    env.fails(&["judge"], "required");
-    env.fails(&["profile", "show"], "required");
-    env.fails(&["--color", "bogus"], "invalid value");
+    fails(&env, &["checks", "extra"], "unexpected argument");
+    fails(&env, &["diff", "a", "b", "c"], "unexpected argument");
+    fails(&env, &["judge"], "required");
+    fails(&env, &["profile", "show"], "required");
+    fails(&env, &["--color", "bogus"], "invalid value");
 }
 
 #[test]
 fn bad_profile_files_are_named_clearly() {
     let env = Env::new();
     std::fs::create_dir(env.path("folder.toml")).unwrap();
-    env.write("empty.toml", "");
-    env.write("blank.toml", "\n  \n");
+    write(&env, "empty.toml", "");
+    write(&env, "blank.toml", "\n  \n");
     let mut binary = b"\x7fELF\x02\x01\x01".to_vec();
     binary.extend((0..=255u8).cycle().take(4000));
-    env.write("binary.toml", &binary);
+    write(&env, "binary.toml", &binary);
     let mut huge = b"[profile]\nname = \"Huge\"\n".to_vec();
     huge.extend(std::iter::repeat_n(b'#', 3 * 1024 * 1024));
-    env.write("huge.toml", &huge);
-    env.write("bom.toml", "\u{feff}[profile]\nname = \"With BOM\"\n");
-    env.write("self.toml", "[profile]\nextends = \"self.toml\"\n");
-    env.write("missing.toml", "[profile]\nextends = \"nowhere.toml\"\n");
+    write(&env, "huge.toml", &huge);
+    write(&env, "bom.toml", "\u{feff}[profile]\nname = \"With BOM\"\n");
+    write(&env, "self.toml", "[profile]\nextends = \"self.toml\"\n");
+    write(
+        &env,
+        "missing.toml",
+        "[profile]\nextends = \"nowhere.toml\"\n",
+    );
     for (file, needle) in [
         ("folder.toml", "folder.toml: it is a folder, not a file"),
         ("empty.toml", "empty.toml: the file is empty"),
@@ -145,21 +121,22 @@ fn bad_profile_files_are_named_clearly() {
             "cannot read profile absent.toml: No such file",
         ),
     ] {
-        let o = env.fails(&["profile", "show", file], needle);
+        let o = fails(&env, &["profile", "show", file], needle);
         // The cause is said once, not twice ("...(os error 21): ...(os error 21)").
         assert!(
             o.stderr.matches("os error").count() <= 1,
             "{file}: {}",
             o.stderr
         );
-        env.fails(&["check", "--profile", file], needle);
+        fails(&env, &["check", "--profile", file], needle);
     }
     #[cfg(unix)]
-    env.fails(
+    fails(
+        &env,
         &["check", "--profile", "/dev/zero"],
         "/dev/zero: it is larger than 1 MiB",
     );
-    let o = env.run(&["profile", "show", "bom.toml"]);
+    let o = run(&env, &["profile", "show", "bom.toml"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.starts_with("With BOM (bom)"), "{}", o.stdout);
     assert!(env.history_files().is_empty(), "no run happened");
@@ -169,31 +146,43 @@ fn bad_profile_files_are_named_clearly() {
 fn output_targets_that_cannot_take_a_report() {
     let env = Env::new();
     std::fs::create_dir(env.path("dir")).unwrap();
-    env.fails(
+    fails(
+        &env,
         &["--only", "system", "--output", "dir"],
         "dir: it is a folder",
     );
-    env.fails(&["--only", "system", "--output", "."], ".: it is a folder");
-    env.fails(
+    fails(
+        &env,
+        &["--only", "system", "--output", "."],
+        ".: it is a folder",
+    );
+    fails(
+        &env,
         &["--only", "system", "--output", "noext"],
         "cannot tell the report format of noext",
     );
-    env.fails(
+    fails(
+        &env,
         &["--only", "system", "--output", "r.txt"],
         "unsupported report format .txt",
     );
-    env.fails(
+    fails(
+        &env,
         &["--only", "system", "--output", "no/such/r.json"],
         "cannot write the report to no/such/r.json",
     );
-    env.fails(
+    fails(
+        &env,
         &["--only", "system", "--json", "--format", "md"],
         "cannot be used with",
     );
     // Nothing ran, so nothing was saved.
     assert!(env.history_files().is_empty());
     // --format names the format of a file without extension.
-    let o = env.run(&["--only", "system", "--output", "noext", "--format", "md"]);
+    let o = run(
+        &env,
+        &["--only", "system", "--output", "noext", "--format", "md"],
+    );
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     let md = std::fs::read_to_string(env.path("noext")).unwrap();
     assert!(md.starts_with("# examready report"), "{md}");
@@ -215,7 +204,10 @@ fn a_full_device_is_an_error_and_is_never_replaced() {
     if !require(made, "mknod needs root (CI runs as root)") {
         return;
     }
-    let o = env.run(&["--only", "system", "--output", "full", "--format", "json"]);
+    let o = run(
+        &env,
+        &["--only", "system", "--output", "full", "--format", "json"],
+    );
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("cannot write full"), "{}", o.stderr);
     assert!(o.stderr.contains("No space left on device"), "{}", o.stderr);
@@ -235,13 +227,17 @@ fn a_full_device_is_an_error_and_is_never_replaced() {
 #[test]
 fn judge_refuses_what_is_not_a_report() {
     let env = Env::new();
-    env.write("empty.json", "");
-    env.write("text.json", "hello");
-    env.write("array.json", "[1, 2]");
-    env.write("shape.json", r#"{"checks": {"system": {}}}"#);
-    env.write("nochecks.json", r#"{"schema_version": 1, "checks": []}"#);
-    env.write("noid.json", r#"{"checks": [{"facts": {}}]}"#);
-    env.write("binary.json", b"\xff\xfe{\x00");
+    write(&env, "empty.json", "");
+    write(&env, "text.json", "hello");
+    write(&env, "array.json", "[1, 2]");
+    write(&env, "shape.json", r#"{"checks": {"system": {}}}"#);
+    write(
+        &env,
+        "nochecks.json",
+        r#"{"schema_version": 1, "checks": []}"#,
+    );
+    write(&env, "noid.json", r#"{"checks": [{"facts": {}}]}"#);
+    write(&env, "binary.json", b"\xff\xfe{\x00");
     std::fs::create_dir(env.path("dir.json")).unwrap();
     for (file, needle) in [
         ("empty.json", "empty.json is not JSON"),
@@ -254,7 +250,7 @@ fn judge_refuses_what_is_not_a_report() {
         ("dir.json", "it is a folder"),
         ("absent.json", "cannot read absent.json"),
     ] {
-        env.fails(&["judge", file], needle);
+        fails(&env, &["judge", file], needle);
     }
 }
 
@@ -263,17 +259,21 @@ fn judge_refuses_what_is_not_a_report() {
 #[test]
 fn newer_schema_reports_are_refused_and_kept() {
     let env = Env::new();
-    let report = env.report("r.json");
+    let report = report(&env, "r.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     v["schema_version"] = serde_json::json!(examready::model::SCHEMA_VERSION + 1);
     v["checks"][0]["facts"] = serde_json::json!({"renamed": true});
     let future = serde_json::to_string(&v).unwrap();
-    env.write("future.json", &future);
-    env.fails(&["judge", "future.json"], "written by a newer examready");
+    write(&env, "future.json", &future);
+    fails(
+        &env,
+        &["judge", "future.json"],
+        "written by a newer examready",
+    );
     let in_history = env.path("data/history/20991231T000000Z-0000000000.json");
     std::fs::write(&in_history, &future).unwrap();
-    let o = env.run(&["history"]);
+    let o = run(&env, &["history"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("newer examready"), "{}", o.stderr);
     assert!(o.stderr.contains("left as it is"), "{}", o.stderr);
@@ -285,7 +285,7 @@ fn newer_schema_reports_are_refused_and_kept() {
 #[test]
 fn hostile_strings_in_a_report_never_drive_the_terminal() {
     let env = Env::new();
-    let report = env.report("r.json");
+    let report = report(&env, "r.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let evil = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{1b}[8m<script>alert(1)</script>\u{202e}|*x*`";
@@ -294,14 +294,14 @@ fn hostile_strings_in_a_report_never_drive_the_terminal() {
         .as_array_mut()
         .unwrap()
         .push(serde_json::json!({"id": evil, "title": evil, "facts": {"x": evil}}));
-    env.write("hostile.json", serde_json::to_string(&v).unwrap());
+    write(&env, "hostile.json", serde_json::to_string(&v).unwrap());
     for color in ["never", "always"] {
         for format in [None, Some("md"), Some("html")] {
             let mut args = vec!["judge", "hostile.json", "-v", "--color", color];
             if let Some(f) = format {
                 args.extend(["--format", f]);
             }
-            let o = env.run(&args);
+            let o = run(&env, &args);
             assert!(o.code == 0 || o.code == 1, "{args:?}: {}", o.stderr);
             for bad in ["\u{1b}[2J", "\u{1b}]0", "\u{7}", "\u{1b}[8m", "\u{202e}"] {
                 assert!(!o.stdout.contains(bad), "{args:?} printed {bad:?}");
@@ -312,7 +312,7 @@ fn hostile_strings_in_a_report_never_drive_the_terminal() {
             }
         }
     }
-    let o = env.run(&["judge", "hostile.json", "--output", "h.md"]);
+    let o = run(&env, &["judge", "hostile.json", "--output", "h.md"]);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     let md = std::fs::read_to_string(env.path("h.md")).unwrap();
     assert!(!md.contains('\u{1b}'), "{md}");
@@ -330,8 +330,8 @@ fn a_process_with_a_hostile_name() {
     let exe = env.dir.path().join(std::ffi::OsStr::from_bytes(&name));
     std::fs::copy("/bin/sleep", &exe).unwrap();
     let mut child = Command::new(&exe).arg("30").spawn().unwrap();
-    let o = env.run(&["--only", "processes", "--json"]);
-    let h = env.run(&["--only", "processes", "-v", "--color", "always"]);
+    let o = run(&env, &["--only", "processes", "--json"]);
+    let h = run(&env, &["--only", "processes", "-v", "--color", "always"]);
     let _ = child.kill();
     let _ = child.wait();
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
@@ -350,9 +350,9 @@ fn history_folder_problems_and_ids() {
     let env = Env::new();
     // The data folder is a file: history and diff cannot work (exit 2); check warns and runs.
     std::fs::write(env.path("data"), "not a folder").unwrap();
-    env.fails(&["history"], "is a file, not a folder");
-    env.fails(&["diff"], "is a file, not a folder");
-    let o = env.run(&["--only", "system"]);
+    fails(&env, &["history"], "is a file, not a folder");
+    fails(&env, &["diff"], "is a file, not a folder");
+    let o = run(&env, &["--only", "system"]);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     assert!(
         o.stderr.contains("this run will not be saved"),
@@ -361,17 +361,21 @@ fn history_folder_problems_and_ids() {
     );
     std::fs::remove_file(env.path("data")).unwrap();
 
-    let o = env.run(&["history"]);
+    let o = run(&env, &["history"]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.starts_with("No saved runs yet"), "{}", o.stdout);
-    env.fails(&["diff"], "needs 2 saved runs and the history has 0");
-    let report = env.report("r.json");
+    fails(&env, &["diff"], "needs 2 saved runs and the history has 0");
+    let report = report(&env, "r.json");
     let r = report.to_str().unwrap();
-    env.fails(&["diff", "zzzz"], "neither a report file nor the id");
-    env.fails(&["diff", "ab"], "a report id needs at least 4 characters");
+    fails(&env, &["diff", "zzzz"], "neither a report file nor the id");
+    fails(
+        &env,
+        &["diff", "ab"],
+        "a report id needs at least 4 characters",
+    );
     std::fs::create_dir(env.path("folder")).unwrap();
-    env.fails(&["diff", "folder"], "is a folder");
-    let o = env.run(&["diff", r, r]);
+    fails(&env, &["diff", "folder"], "is a folder");
+    let o = run(&env, &["diff", r, r]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("No changes"), "{}", o.stdout);
 }
@@ -414,7 +418,7 @@ fn an_ambiguous_id_prefix_asks_for_more() {
 #[test]
 fn history_is_pruned_to_the_newest_runs() {
     let env = Env::new();
-    let report = std::fs::read_to_string(env.report("r.json")).unwrap();
+    let report = std::fs::read_to_string(report(&env, "r.json")).unwrap();
     let files = env.history_files();
     assert_eq!(files.len(), 1);
     let dir = env.path("data/history");
@@ -426,7 +430,7 @@ fn history_is_pruned_to_the_newest_runs() {
     }
     std::fs::write(dir.join("20200101T000000Z-bad.json.corrupt"), "x").unwrap();
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
-    let o = env.run(&["--only", "system"]);
+    let o = run(&env, &["--only", "system"]);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     let after = env.history_files();
     let runs: Vec<_> = after
@@ -443,7 +447,7 @@ fn history_is_pruned_to_the_newest_runs() {
         "other files are not touched"
     );
     assert!(dir.join("20200101T000000Z-bad.json.corrupt").exists());
-    let o = env.run(&["history"]);
+    let o = run(&env, &["history"]);
     assert_eq!(o.stdout.lines().count(), max, "{}", o.stderr);
 }
 
@@ -457,7 +461,7 @@ fn exam_time_edge_cases() {
         ("2020-01-01 10:00", "is in the past"),
         ("9999-12-31 23:59", "is more than a year away"),
     ] {
-        env.fails(&["--only", "system", "--exam-at", at], needle);
+        fails(&env, &["--only", "system", "--exam-at", at], needle);
     }
     // The hour skipped when Paris moves its clocks forward (last Sunday of March).
     let year = jiff::ZonedDateTime::now().year() + 1;
@@ -524,7 +528,7 @@ fn a_closed_stdout_is_quiet_and_keeps_the_verdict() {
         let (code, stderr) = with_closed_stdout(&env, args);
         assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}");
     }
-    let report = env.report("r.json");
+    let report = report(&env, "r.json");
     let want = if std::fs::read_to_string(&report)
         .unwrap()
         .contains("\"verdict\": \"ready\"")
@@ -621,7 +625,7 @@ fn ctrl_c_during_a_run_exits_130_and_writes_nothing() {
 #[test]
 fn colour_follows_the_flag_and_no_color() {
     let env = Env::new();
-    env.report("r.json");
+    report(&env, "r.json");
     let has_colour = |args: &[&str], no_color: Option<&str>| {
         let mut c = env.cmd(args);
         match no_color {
