@@ -4,10 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-/// The real binary, with the environment that would change its output removed.
+/// The real binary, with the environment that would change its output removed. Its history is
+/// kept under the build's temporary folder, never in the developer's own data folder (where
+/// test runs would pile up, and the history's pruning would delete real runs).
 pub fn examready() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_examready"));
-    c.env_remove("NO_COLOR")
+    c.env(
+        "EXAMREADY_DATA_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("examready-data"),
+    )
+    .env_remove("NO_COLOR")
         .env_remove("EXAMREADY_LOG")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
