@@ -55,10 +55,16 @@ pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Resul
         let duration = std::time::Duration::from_millis(
             c.get("duration_ms").and_then(|v| v.as_u64()).unwrap_or(0),
         );
-        let recorded_result = serde_json::from_value::<CheckResult>(c.clone()).ok();
+        // Only a module without facts (timed out, crashed) keeps its recorded result.
+        let recorded_result = || {
+            facts
+                .is_null()
+                .then(|| serde_json::from_value::<CheckResult>(c.clone()).ok())
+                .flatten()
+        };
         match check::find(id) {
-            Some(module) => match recorded_result {
-                Some(r) if facts.is_null() && r.status.blocks_readiness() => results.push(r),
+            Some(module) => match recorded_result() {
+                Some(r) if r.status.blocks_readiness() => results.push(r),
                 _ => results.push(crate::runner::judge_facts(module, facts, profile, duration)),
             },
             None => {

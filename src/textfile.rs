@@ -10,8 +10,9 @@ use std::path::Path;
 
 /// A profile is a few kilobytes; 1 MiB leaves room for a very long comment history.
 pub const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
-/// A report with a camera snapshot and long sample series stays well under a few megabytes.
-pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+/// A report with a camera snapshot and long sample series stays well under a few megabytes;
+/// parsed into memory a report takes tens of times its size, so the bound is kept modest.
+pub const MAX_REPORT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What is wrong with a file that was asked for as text.
 #[derive(Debug, thiserror::Error)]

@@ -14,9 +14,9 @@ pub fn examready() -> assert_cmd::Command {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("examready-data"),
     )
     .env_remove("NO_COLOR")
-        .env_remove("EXAMREADY_LOG")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
+    .env_remove("EXAMREADY_LOG")
+    .env_remove("DISPLAY")
+    .env_remove("WAYLAND_DISPLAY");
     c
 }
 
