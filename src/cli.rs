@@ -23,6 +23,19 @@ pub const EXIT_ERROR: u8 = 2;
 /// Interrupted by Ctrl-C (SIGINT) or SIGTERM during a run: 128 + the signal, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// A line on stderr. Unlike `eprintln!`, a closed or broken stderr (`2>&1 | head -0`) is not a
+/// panic: the message is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_raw(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+fn say_raw(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "examready",
@@ -164,7 +177,7 @@ pub fn main() -> ExitCode {
             // `--help > /dev/full` is an error too; a closed pipe is not.
             return match e.print() {
                 Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
-                    eprintln!("examready: error: cannot write to standard output: {io}");
+                    say!("examready: error: cannot write to standard output: {io}");
                     ExitCode::from(EXIT_ERROR)
                 }
                 _ => ExitCode::from(code),
@@ -177,7 +190,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(EXIT_READY);
             }
-            eprintln!(
+            say!(
                 "examready: error: {}",
                 render::sanitize::plain(&format!("{e:#}"))
             );
@@ -302,7 +315,7 @@ fn print_raw(s: &str) -> anyhow::Result<()> {
 
 /// A warning on stderr, its text made safe for the terminal.
 fn warn(message: &str) {
-    eprintln!("examready: warning: {}", render::sanitize::plain(message));
+    say!("examready: warning: {}", render::sanitize::plain(message));
 }
 
 /// Which modules to run, from `--only` and `--skip`. Unknown ids are usage errors.
@@ -416,7 +429,7 @@ fn deliver(report: &Report, d: &Delivery) -> anyhow::Result<()> {
     if let Some((path, format)) = d.output {
         render::output::write_report(report, path, *format)?;
         if !d.json && d.format.is_none() {
-            eprintln!(
+            say!(
                 "Report written to {}",
                 render::sanitize::plain(&path.display().to_string())
             );
@@ -587,9 +600,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         Err(ctrl_c) => {
             spinners.clear_interrupted(ctrl_c);
             // Nothing was written: the history and --output are only written after the run.
-            eprintln!(
-                "examready: interrupted: the checks were stopped; nothing was saved or written"
-            );
+            say!("examready: interrupted: the checks were stopped; nothing was saved or written");
             return Ok(EXIT_INTERRUPTED);
         }
     };
@@ -638,7 +649,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         };
         // stdout carries only the report when it is JSON or another file format.
         if args.json || args.format.is_some() && plan.output.is_none() {
-            eprint!("{}", render::sanitize::for_display(&text));
+            say_raw(&render::sanitize::for_display(&text));
         } else {
             return deliver_or_pipe(&report, print_stdout(&format!("\n{text}")));
         }

@@ -557,6 +557,33 @@ fn a_closed_stdout_is_quiet_and_keeps_the_verdict() {
     assert!(env.path("again.html").exists());
 }
 
+/// `eprintln!` panics when stderr is a broken pipe (`2>&1 >/dev/null | head -0`): every message
+/// examready writes to stderr is dropped instead, and the exit status stays the documented one.
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    let env = Env::new();
+    report(&env, "r.json");
+    for (args, want) in [
+        (&["--only", "nope"][..], 2),
+        (&["--bogus"], 2),
+        (&["judge", "r.json", "--output", "again.html"], -1),
+        (&["profile", "show", "nowhere.toml"], 2),
+    ] {
+        let mut child = env
+            .cmd(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let code = child.wait().unwrap().code();
+        match want {
+            -1 => assert!(matches!(code, Some(0 | 1)), "{args:?}: {code:?}"),
+            w => assert_eq!(code, Some(w), "{args:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_full_stdout_is_an_error() {
     let env = Env::new();
