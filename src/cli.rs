@@ -611,11 +611,16 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     let report = report.with_id();
 
     // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
-    if let Some((store, _)) = &history
-        && let Err(e) = store.save(&report)
-    {
-        warn(&format!("this run was not saved in the history: {e:#}"));
-    }
+    let saved = match &history {
+        Some((store, _)) => match store.save(&report) {
+            Ok(_) => true,
+            Err(e) => {
+                warn(&format!("this run was not saved in the history: {e:#}"));
+                false
+            }
+        },
+        None => false,
+    };
     let delivered = deliver(
         &report,
         &Delivery {
@@ -625,20 +630,18 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             verbose: args.verbose,
         },
     );
-    if let Err(e) = &delivered
-        && !is_broken_pipe(e)
-    {
-        let saved = if history.is_some() {
-            " (this run is saved: see `examready history`)"
-        } else {
-            ""
-        };
-        return Err(delivered
-            .unwrap_err()
-            .context(format!("the report was not delivered{saved}")));
-    }
-    if delivered.is_err() {
-        return Ok(verdict_code(&report));
+    match delivered {
+        Err(e) if !is_broken_pipe(&e) => {
+            let saved = if saved {
+                " (this run is saved: see `examready history`)"
+            } else {
+                ""
+            };
+            return Err(e.context(format!("the report was not delivered{saved}")));
+        }
+        // A reader that stopped early: the verdict stands.
+        Err(_) => return Ok(verdict_code(&report)),
+        Ok(()) => {}
     }
     if args.compare.is_some() {
         let text = match history.as_ref().and_then(|(_, l)| l.entries.last()) {
