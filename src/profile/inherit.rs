@@ -86,6 +86,17 @@ impl Source {
                 known: builtin_names(),
             });
         }
+        if !path.exists()
+            && let Some(s) = Source::builtin(&stem(path))
+        {
+            return Err(ProfileError::InvalidNoPosition {
+                file: name_or_path.to_string(),
+                message: format!(
+                    "there is no such file; for the built-in profile, write `--profile {}`",
+                    s.id
+                ),
+            });
+        }
         Source::file(path, name_or_path.to_string())
     }
 
@@ -308,6 +319,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(base, want);
+    }
+
+    #[test]
+    fn a_missing_file_named_like_a_builtin_points_to_it() {
+        let e = Source::locate("no-such-dir/psi.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("write `--profile psi`"), "{e}");
+        let e = Source::locate("no-such-dir/mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("No such file"), "{e}");
     }
 
     #[test]
