@@ -520,14 +520,21 @@ fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
             args.file.display()
         )
     })?;
+    let recorded_profile = recorded.pointer("/profile/id").and_then(|v| v.as_str());
     let profile_name = match &args.profile {
         Some(p) => p.clone(),
-        None => recorded
-            .pointer("/profile/id")
-            .and_then(|v| v.as_str())
-            .filter(|id| profile::builtin(id).is_some())
-            .unwrap_or(profile::DEFAULT_PROFILE)
-            .to_string(),
+        None => match recorded_profile {
+            Some(id) if profile::builtin(id).is_some() => id.to_string(),
+            Some(id) => {
+                warn(&format!(
+                    "the report was made under the profile {id:?}, which is not built in: \
+                     judging under {} (pass --profile FILE to use that profile's file)",
+                    profile::DEFAULT_PROFILE
+                ));
+                profile::DEFAULT_PROFILE.to_string()
+            }
+            None => profile::DEFAULT_PROFILE.to_string(),
+        },
     };
     let profile = profile::load(&profile_name)?;
     crate::runner::quiet_panics();

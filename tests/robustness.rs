@@ -254,6 +254,29 @@ fn judge_refuses_what_is_not_a_report() {
     }
 }
 
+/// A report made under a profile file is judged under the default profile, and says so.
+#[test]
+fn judge_says_which_profile_it_falls_back_to() {
+    let env = Env::new();
+    let text = std::fs::read_to_string(report(&env, "r.json")).unwrap();
+    let uni = text.replacen("\"id\": \"onvue\"", "\"id\": \"my-uni\"", 1);
+    assert_ne!(uni, text);
+    write(&env, "uni.json", uni);
+    let o = run(&env, &["judge", "uni.json"]);
+    assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("profile \"my-uni\", which is not built in: judging under onvue"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stdout.contains("profile: Pearson OnVUE (onvue)"),
+        "{}",
+        o.stdout
+    );
+}
+
 /// A report from a newer examready (schema_version above this build's) is refused by `judge`
 /// and left untouched (not "set aside as corrupt") in the history.
 #[test]
