@@ -378,6 +378,57 @@ fn judges_and_replays_never_panic() {
     );
 }
 
+/// Charts are drawn from any series found in the facts: degenerate and extreme series (one
+/// point, all equal, huge or tiny values, repeated x, gaps) must draw or be left out, never panic.
+#[test]
+fn charts_survive_extreme_series() {
+    count_panics();
+    let profile = profile::load("onvue").unwrap();
+    let mut rng = Rng::new(4);
+    let extremes = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        1e308,
+        -1e308,
+        1e-308,
+        5e-324,
+        1e15,
+        123.456,
+        f64::MAX,
+        f64::MIN,
+    ];
+    for i in 0..300 {
+        let n = rng.below(8);
+        let item = |rng: &mut Rng| -> Value {
+            let y = *rng.pick(&extremes);
+            match rng.below(5) {
+                0 => Value::Null,
+                1 => json!([*rng.pick(&extremes), y]),
+                2 => json!({"t_ms": *rng.pick(&[0.0, 1.0, 1e308, -5.0]), "value": y}),
+                3 => json!("12"),
+                _ => json!(y),
+            }
+        };
+        let series: Vec<Value> = (0..n).map(|_| item(&mut rng)).collect();
+        let key = *rng.pick(&[
+            "series",
+            "download_mbps_series",
+            "latency_ms_samples",
+            "level_series_dbfs",
+            "cpu_percent_samples",
+        ]);
+        let recorded = json!({"schema_version": 1, "checks": [
+            {"id": "network", "title": "Network", "facts": {"download": {key: series}}},
+        ]});
+        let r = examready::replay::rejudge(&recorded, &profile).unwrap();
+        let html = examready::render::output::render(&r, examready::render::output::Format::Html);
+        assert!(html.contains("</html>"), "{i}");
+    }
+    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a chart panicked");
+}
+
 /// The binary on random JSON files: exit 0, 1 or 2, never a panic.
 #[test]
 fn the_binary_judges_random_files_without_panicking() {
