@@ -81,8 +81,9 @@ impl Store {
         Ok(path)
     }
 
-    /// Delete all but the newest `keep` runs (and the newest `keep` set-aside files). Names
-    /// start with the UTC time, so they sort by age. Errors are ignored: pruning is tidying.
+    /// Delete all but the newest `keep` runs (and the newest `keep` set-aside files), and
+    /// temporary files more than an hour old (a run killed while saving). Names start with the
+    /// UTC time, so they sort by age. Errors are ignored: pruning is tidying.
     pub fn prune(&self, keep: usize) {
         let Ok(read_dir) = std::fs::read_dir(&self.dir) else {
             return;
@@ -94,7 +95,18 @@ impl Store {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.starts_with('.') || !path.is_file() {
+            if name.starts_with('.') {
+                // A temporary file left by a run that was killed while saving.
+                let stale = path.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+                    t.elapsed()
+                        .is_ok_and(|age| age > std::time::Duration::from_secs(3600))
+                });
+                if name.ends_with(".tmp") && stale {
+                    let _ = std::fs::remove_file(&path);
+                }
+                continue;
+            }
+            if !path.is_file() {
                 continue;
             }
             if name.ends_with(".json") {

@@ -453,6 +453,17 @@ fn history_is_pruned_to_the_newest_runs() {
     }
     std::fs::write(dir.join("20200101T000000Z-bad.json.corrupt"), "x").unwrap();
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    // Temporary files of runs killed while saving: an old one goes, a fresh one stays.
+    let (old_tmp, new_tmp) = (dir.join(".a.json.1.tmp"), dir.join(".b.json.2.tmp"));
+    std::fs::write(&old_tmp, "partial").unwrap();
+    std::fs::write(&new_tmp, "partial").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&old_tmp)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
     let o = run(&env, &["--only", "system"]);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
     let after = env.history_files();
