@@ -96,8 +96,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct JudgeArgs {
-    /// A JSON report written by `examready check --output r.json` (or from the history).
-    #[arg(value_name = "FACTS.json")]
+    /// A JSON report written by `examready check --output r.json`, or the report id of a saved
+    /// run (see `examready history`).
+    #[arg(value_name = "FACTS.json|ID")]
     pub file: PathBuf,
     /// Judge under this profile (default: the report's own profile if built in, else onvue).
     #[arg(long, value_name = "NAME|FILE")]
@@ -512,14 +513,7 @@ fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
 
 fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
     let output = output_target(args.output.as_ref(), args.format)?;
-    let text = crate::textfile::read(&args.file, crate::textfile::MAX_REPORT_BYTES)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let recorded: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not JSON (an examready report is written by `examready check --output r.json`)",
-            args.file.display()
-        )
-    })?;
+    let recorded = read_recorded(&args.file)?;
     let recorded_profile = recorded.pointer("/profile/id").and_then(|v| v.as_str());
     let profile_name = match &args.profile {
         Some(p) => p.clone(),
@@ -552,6 +546,25 @@ fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
             },
         ),
     )
+}
+
+/// The report `judge` reads: a JSON file, or a saved run named by its report id.
+fn read_recorded(file: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let spec = file.to_string_lossy();
+    let is_id = spec.len() >= 4 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id && !file.exists() {
+        let (_, loaded) = require_history()?;
+        let (_, report) = crate::history::resolve(&spec, &loaded)?;
+        return Ok(serde_json::to_value(report)?);
+    }
+    let text = crate::textfile::read(file, crate::textfile::MAX_REPORT_BYTES)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON (an examready report is written by `examready check --output r.json`)",
+            file.display()
+        )
+    })
 }
 
 /// The verdict's exit status once the report is delivered; a reader that closed stdout early

@@ -401,6 +401,18 @@ fn history_folder_problems_and_ids() {
     let o = run(&env, &["diff", r, r]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("No changes"), "{}", o.stdout);
+    // judge takes a saved run's id as well as a file.
+    let saved = examready::history::read_report(&env.history_files()[0]).unwrap();
+    let id = saved.content_id();
+    let o = run(&env, &["judge", &id[..6], "--json"]);
+    assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+    let again: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(again["time"], serde_json::json!(saved.time));
+    fails(
+        &env,
+        &["judge", "abcdef0123"],
+        "neither a report file nor the id",
+    );
 }
 
 /// Two saved runs whose ids share their first four characters: the prefix is ambiguous.
