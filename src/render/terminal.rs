@@ -165,8 +165,8 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<
         }
     }
     if verbose && !c.facts.is_null() {
-        let mut lines = Vec::new();
-        flatten_facts("", &c.facts, &mut lines);
+        // Long values (a camera snapshot's base64) are cut, as in the HTML and Markdown.
+        let lines = super::plain::fact_lines(&c.facts);
         let _ = writeln!(out, "    {}", "facts:".dimmed());
         for (k, v) in lines {
             let _ = writeln!(out, "      {} = {}", k.dimmed(), v);
@@ -253,6 +253,15 @@ pub fn verdict_line(report: &Report, width: Option<usize>) -> String {
 mod tests {
     use super::*;
     use crate::model::{ProfileRef, Report};
+
+    #[test]
+    fn long_fact_values_are_cut_in_the_verbose_view() {
+        let mut r = report();
+        r.checks[0].facts = serde_json::json!({"snapshot_base64": "QUJD".repeat(50_000)});
+        let text = render(&r, true, None);
+        assert!(text.len() < 5_000, "{} bytes", text.len());
+        assert!(text.contains("(200000 characters)"), "{text}");
+    }
 
     #[test]
     fn header_and_verdict_wrap_after_what_precedes_them() {
