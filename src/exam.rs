@@ -126,18 +126,32 @@ impl ExamPlan {
             lines.push(format!("Exam: {when}; it had started when this check ran."));
         }
         if let (Some(m), Some(open)) = (self.check_in_minutes, self.check_in_local()) {
-            lines.push(format!(
-                "Check-in opens at {} ({m} minutes before the exam): have your ID and phone ready \
-                 and the room prepared by then.",
-                open.strftime("%H:%M")
-            ));
+            if open <= self.checked_local && left > 0 {
+                lines.push(format!(
+                    "Check-in is open (since {}, {m} minutes before the exam): start it now, \
+                     with your ID and phone at hand and the room prepared.",
+                    open.strftime("%H:%M")
+                ));
+            } else {
+                lines.push(format!(
+                    "Check-in opens at {} ({m} minutes before the exam): have your ID and phone \
+                     ready and the room prepared by then.",
+                    open.strftime("%H:%M")
+                ));
+            }
         }
         let exam_min = self.local.hour() as i32 * 60 + self.local.minute() as i32;
         let run_min = self.checked_local.hour() as i32 * 60 + self.checked_local.minute() as i32;
         let apart = (exam_min - run_min).rem_euclid(1440);
         let apart = apart.min(1440 - apart);
         let at = self.local.strftime("%H:%M");
-        if apart <= 60 {
+        if left > 0 && left < 86_400 {
+            lines.push(
+                "The exam is less than a day away: fix what is marked above, then run examready \
+                 once more just before check-in."
+                    .to_string(),
+            );
+        } else if apart <= 60 {
             lines.push(format!(
                 "This check ran at {}, near the exam's time of day, so its network figures are \
                  representative. Run it once more on the exam day, before check-in.",
@@ -217,6 +231,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("in the past"), "{e}");
+    }
+
+    #[test]
+    fn an_exam_within_the_hour_says_check_in_is_open() {
+        let p = plan("2026-11-24 20:20", &utc(), now(), Some(30)).unwrap();
+        let lines = p.lines(now()).join("\n");
+        assert!(lines.contains("Check-in is open (since 19:50"), "{lines}");
+        assert!(lines.contains("less than a day away"), "{lines}");
+        assert!(!lines.contains("on a day before the exam"), "{lines}");
+        let p = plan("2026-11-25 08:00", &utc(), now(), Some(30)).unwrap();
+        let lines = p.lines(now()).join("\n");
+        assert!(lines.contains("Check-in opens at 07:30"), "{lines}");
     }
 
     #[test]
