@@ -278,6 +278,14 @@ pub fn resolve(spec: &str, loaded: &Loaded) -> anyhow::Result<(String, Report)> 
 /// One line per run: local time, profile, verdict, report id, and what blocked.
 pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
     let mut out = String::new();
+    // Columns as wide as the longest profile id ("institution" from a profile file ...).
+    let width = loaded
+        .entries
+        .iter()
+        .map(|e| e.report.profile.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 40);
     for e in &loaded.entries {
         let r = &e.report;
         let blocked = crate::render::plain::titles(r, crate::model::Status::blocks_readiness);
@@ -286,7 +294,7 @@ pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
             .to_zoned_datetime(tz.clone())
             .strftime("%Y-%m-%d %H:%M");
         out.push_str(&format!(
-            "{when}  {:<10} {:<9}  {}",
+            "{when}  {:<width$} {:<9}  {}",
             r.profile.id,
             r.verdict.as_str(),
             e.id
