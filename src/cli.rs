@@ -20,6 +20,21 @@ use crate::render;
 pub const EXIT_READY: u8 = 0;
 pub const EXIT_NOT_READY: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+/// Interrupted by Ctrl-C (SIGINT) or SIGTERM during a run: 128 + the signal, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// A line on stderr. Unlike `eprintln!`, a closed or broken stderr (`2>&1 | head -0`) is not a
+/// panic: the message is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_raw(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+fn say_raw(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,7 +44,8 @@ pub const EXIT_ERROR: u8 = 2;
              applications, network, microphone, speaker and webcam against the proctoring \
              service's requirements, and says how to fix what fails.",
     args_conflicts_with_subcommands = true,
-    after_help = "Exit status: 0 ready, 1 not ready, 2 usage, profile or internal error."
+    after_help = "Exit status: 0 ready, 1 not ready, 2 usage, profile or internal error, \
+                  130 interrupted (Ctrl-C)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -87,8 +103,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct JudgeArgs {
-    /// A JSON report written by `examready check --output r.json` (or from the history).
-    #[arg(value_name = "FACTS.json")]
+    /// A JSON report written by `examready check --output r.json`, or the report id of a saved
+    /// run (see `examready history`).
+    #[arg(value_name = "FACTS.json|ID")]
     pub file: PathBuf,
     /// Judge under this profile (default: the report's own profile if built in, else onvue).
     #[arg(long, value_name = "NAME|FILE")]
@@ -201,8 +218,14 @@ pub fn main() -> ExitCode {
             } else {
                 EXIT_READY
             };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // `--help > /dev/full` is an error too; a closed pipe is not.
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    say!("examready: error: cannot write to standard output: {io}");
+                    ExitCode::from(EXIT_ERROR)
+                }
+                _ => ExitCode::from(code),
+            };
         }
     };
     match run(cli) {
@@ -211,7 +234,10 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(EXIT_READY);
             }
-            eprintln!("examready: error: {e:#}");
+            say!(
+                "examready: error: {}",
+                render::sanitize::plain(&format!("{e:#}"))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -229,6 +255,7 @@ fn init_tracing() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .try_init();
     }
 }
@@ -320,11 +347,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Print text for a person: control characters from the machine or a file are made visible
+/// (see [`render::sanitize`]).
 fn print_stdout(s: &str) -> anyhow::Result<()> {
+    print_raw(&render::sanitize::for_display(s))
+}
+
+/// Print exactly `s` (JSON, and the report formats, which are escaped by their renderers).
+fn print_raw(s: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    out.write_all(s.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
+}
+
+/// A warning on stderr, its text made safe for the terminal.
+fn warn(message: &str) {
+    say!("examready: warning: {}", render::sanitize::plain(message));
 }
 
 /// Which modules to run, from `--only` and `--skip`. Unknown ids are usage errors.
@@ -335,6 +374,12 @@ pub fn select(only: &[String], skip: &[String]) -> anyhow::Result<Vec<&'static d
             .filter(|s| !s.is_empty())
             .collect()
     };
+    if !only.is_empty() && clean(only).is_empty() {
+        bail!(
+            "--only names no check: give one or more ids, comma-separated ({})",
+            check::ids()
+        );
+    }
     let (only, skip) = (clean(only), clean(skip));
     for id in only.iter().chain(&skip) {
         if check::find(id).is_none() {
@@ -372,8 +417,8 @@ fn output_target(
     format: Option<render::output::Format>,
 ) -> anyhow::Result<Option<(PathBuf, render::output::Format)>> {
     let Some(p) = output else { return Ok(None) };
-    let format = render::output::Format::choose(p, format)?;
     render::output::check_writable(p)?;
+    let format = render::output::Format::choose(p, format)?;
     Ok(Some((p.clone(), format)))
 }
 
@@ -429,24 +474,35 @@ struct Delivery<'a> {
     verbose: bool,
 }
 
+/// The report goes to stdout first, so that a file that cannot be written (a full disk) still
+/// leaves the candidate with the result on screen; then to the file. A closed stdout (`| head`)
+/// does not stop the file from being written.
 fn deliver(report: &Report, d: &Delivery) -> anyhow::Result<()> {
-    if let Some((path, format)) = d.output {
-        render::output::write_report(report, path, *format)?;
-    }
-    if d.json {
-        print_stdout(&render::json::render(report))?;
+    let printed = if d.json {
+        print_raw(&render::json::render(report))
     } else if let (Some(format), None) = (d.format, d.output) {
-        print_stdout(&render::output::render(report, format))?;
+        print_raw(&render::output::render(report, format))
     } else {
         let width = std::io::stdout()
             .is_terminal()
             .then(|| console::Term::stdout().size().1 as usize);
-        print_stdout(&render::terminal::render(report, d.verbose, width))?;
-        if let Some((path, _)) = d.output {
-            eprintln!("Report written to {}", path.display());
+        print_stdout(&render::terminal::render(report, d.verbose, width))
+    };
+    if let Err(e) = &printed
+        && !is_broken_pipe(e)
+    {
+        return printed;
+    }
+    if let Some((path, format)) = d.output {
+        render::output::write_report(report, path, *format)?;
+        if !d.json && d.format.is_none() {
+            say!(
+                "Report written to {}",
+                render::sanitize::plain(&path.display().to_string())
+            );
         }
     }
-    Ok(())
+    printed
 }
 
 fn verdict_code(report: &Report) -> u8 {
@@ -460,13 +516,26 @@ fn load_history() -> anyhow::Result<(crate::history::Store, crate::history::Load
     let store = crate::history::Store::default_location()?;
     let loaded = store.load();
     for w in &loaded.warnings {
-        eprintln!("examready: warning: {w}");
+        warn(w);
+    }
+    Ok((store, loaded))
+}
+
+/// The history for `history` and `diff`, which have nothing to show without it: a folder that
+/// cannot be read is an error there (for `check` it is only a warning).
+fn require_history() -> anyhow::Result<(crate::history::Store, crate::history::Loaded)> {
+    let (store, loaded) = load_history()?;
+    if let Some(e) = &loaded.folder_error {
+        bail!(
+            "{e} (set {} to keep the history in another folder)",
+            crate::history::DATA_DIR_ENV
+        );
     }
     Ok((store, loaded))
 }
 
 fn run_history() -> anyhow::Result<u8> {
-    let (store, loaded) = load_history()?;
+    let (store, loaded) = require_history()?;
     if loaded.entries.is_empty() {
         print_stdout(&format!(
             "No saved runs yet in {}: run `examready check` first.\n",
@@ -482,7 +551,7 @@ fn run_history() -> anyhow::Result<u8> {
 }
 
 fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
-    let (_, loaded) = load_history()?;
+    let (_, loaded) = require_history()?;
     let latest = |back: usize| -> anyhow::Result<crate::model::Report> {
         let n = loaded.entries.len();
         if n < back {
@@ -510,32 +579,67 @@ fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
 
 fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
     let output = output_target(args.output.as_ref(), args.format)?;
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let recorded: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", args.file.display()))?;
+    let recorded = read_recorded(&args.file)?;
+    let recorded_profile = recorded.pointer("/profile/id").and_then(|v| v.as_str());
     let profile_name = match &args.profile {
         Some(p) => p.clone(),
-        None => recorded
-            .pointer("/profile/id")
-            .and_then(|v| v.as_str())
-            .filter(|id| profile::builtin(id).is_some())
-            .unwrap_or(profile::DEFAULT_PROFILE)
-            .to_string(),
+        None => match recorded_profile {
+            Some(id) if profile::builtin(id).is_some() => id.to_string(),
+            Some(id) => {
+                warn(&format!(
+                    "the report was made under the profile {id:?}, which is not built in: \
+                     judging under {} (pass --profile FILE to use that profile's file)",
+                    profile::DEFAULT_PROFILE
+                ));
+                profile::DEFAULT_PROFILE.to_string()
+            }
+            None => profile::DEFAULT_PROFILE.to_string(),
+        },
     };
     let profile = profile::load(&profile_name)?;
+    crate::runner::quiet_panics();
     let report = crate::replay::rejudge(&recorded, &profile)
         .with_context(|| format!("cannot judge {}", args.file.display()))?;
-    deliver(
+    deliver_or_pipe(
         &report,
-        &Delivery {
-            output: output.as_ref(),
-            json: args.json,
-            format: args.format,
-            verbose: args.verbose,
-        },
-    )?;
-    Ok(verdict_code(&report))
+        deliver(
+            &report,
+            &Delivery {
+                output: output.as_ref(),
+                json: args.json,
+                format: args.format,
+                verbose: args.verbose,
+            },
+        ),
+    )
+}
+
+/// The report `judge` reads: a JSON file, or a saved run named by its report id.
+fn read_recorded(file: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let spec = file.to_string_lossy();
+    let is_id = spec.len() >= 4 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id && !file.exists() {
+        let (_, loaded) = require_history()?;
+        let (_, report) = crate::history::resolve(&spec, &loaded)?;
+        return Ok(serde_json::to_value(report)?);
+    }
+    let text = crate::textfile::read(file, crate::textfile::MAX_REPORT_BYTES)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not JSON (an examready report is written by `examready check --output r.json`)",
+            file.display()
+        )
+    })
+}
+
+/// The verdict's exit status once the report is delivered; a reader that closed stdout early
+/// (`examready | head -3`) does not change it.
+fn deliver_or_pipe(report: &Report, delivered: anyhow::Result<()>) -> anyhow::Result<u8> {
+    match delivered {
+        Err(e) if !is_broken_pipe(&e) => Err(e),
+        _ => Ok(verdict_code(report)),
+    }
 }
 
 fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
@@ -543,41 +647,67 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     let started = plan.started;
     // Read the history before this run is added to it.
     let history = match load_history() {
+        Ok((_, loaded)) if loaded.folder_error.is_some() => {
+            let e = loaded.folder_error.unwrap_or_default();
+            warn(&format!("{e}; this run will not be saved"));
+            None
+        }
         Ok(h) => Some(h),
         Err(e) => {
-            eprintln!("examready: warning: {e:#}; this run will not be saved");
+            warn(&format!("{e:#}; this run will not be saved"));
             None
         }
     };
     crate::runner::quiet_panics();
     let spinners_on = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let (events, multi) = render::progress::spinners(spinners_on);
+    let (events, spinners) = render::progress::spinners(spinners_on);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let results = rt.block_on(crate::runner::run(
-        &plan.checks,
-        plan.profile.clone(),
-        Arc::new(plan.options),
-        events,
-    ));
+    let results = rt.block_on(async {
+        tokio::select! {
+            // The signal handlers are in place before any probe starts.
+            biased;
+            ctrl_c = interrupted() => Err(ctrl_c),
+            results = crate::runner::run(
+                &plan.checks,
+                plan.profile.clone(),
+                Arc::new(plan.options),
+                events,
+            ) => Ok(results),
+        }
+    });
     // A timed-out probe may still be stuck in a driver: do not wait for it.
     rt.shutdown_background();
-    let _ = multi.clear();
+    let results = match results {
+        Ok(results) => results,
+        Err(ctrl_c) => {
+            spinners.clear_interrupted(ctrl_c);
+            // Nothing was written: the history and --output are only written after the run.
+            say!("examready: interrupted: the checks were stopped; nothing was saved or written");
+            return Ok(EXIT_INTERRUPTED);
+        }
+    };
+    spinners.clear();
     let mut report = Report::new(started, plan.profile.reference(), results);
     report.exam = plan.exam;
     report.checklist = plan.profile.file.checklist.clean_items();
     let report = report.with_id();
 
     // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
-    if let Some((store, _)) = &history
-        && let Err(e) = store.save(&report)
-    {
-        eprintln!("examready: warning: this run was not saved in the history: {e:#}");
-    }
-    deliver(
+    let saved = match &history {
+        Some((store, _)) => match store.save(&report) {
+            Ok(_) => true,
+            Err(e) => {
+                warn(&format!("this run was not saved in the history: {e:#}"));
+                false
+            }
+        },
+        None => false,
+    };
+    let delivered = deliver(
         &report,
         &Delivery {
             output: plan.output.as_ref(),
@@ -585,7 +715,20 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             format: args.format,
             verbose: args.verbose,
         },
-    )?;
+    );
+    match delivered {
+        Err(e) if !is_broken_pipe(&e) => {
+            let saved = if saved {
+                " (this run is saved: see `examready history`)"
+            } else {
+                ""
+            };
+            return Err(e.context(format!("the report was not delivered{saved}")));
+        }
+        // A reader that stopped early: the verdict stands.
+        Err(_) => return Ok(verdict_code(&report)),
+        Ok(()) => {}
+    }
     if args.compare.is_some() {
         let text = match history.as_ref().and_then(|(_, l)| l.entries.last()) {
             Some(prev) => {
@@ -595,12 +738,40 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         };
         // stdout carries only the report when it is JSON or another file format.
         if args.json || args.format.is_some() && plan.output.is_none() {
-            eprint!("{text}");
+            say_raw(&render::sanitize::for_display(&text));
         } else {
-            print_stdout(&format!("\n{text}"))?;
+            return deliver_or_pipe(&report, print_stdout(&format!("\n{text}")));
         }
     }
     Ok(verdict_code(&report))
+}
+
+/// Resolves on Ctrl-C (SIGINT: `true`) or, on Unix, SIGTERM (`false`).
+async fn interrupted() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => true,
+                    _ = term.recv() => false,
+                }
+            }
+            // No signal handling here: never resolve, the default action stays.
+            _ => std::future::pending::<bool>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        true
+    }
 }
 
 #[cfg(test)]

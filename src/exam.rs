@@ -27,8 +27,13 @@ pub struct ExamPlan {
     pub check_in_minutes: Option<u32>,
 }
 
+/// How far ahead an exam may be: more than a year is taken for a mistyped year.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
 /// Parse `--exam-at` ("YYYY-MM-DD HH:MM", local time in `tz`) for a run starting at `now`.
-/// A malformed value, a time that does not exist locally, or a time in the past is an error.
+/// A malformed value, a time that does not exist locally (skipped when the clocks go forward),
+/// a time in the past, or one more than [`MAX_DAYS_AHEAD`] days ahead is an error. A time that
+/// happens twice (when the clocks go back) is taken as the first of the two.
 pub fn plan(
     text: &str,
     tz: &TimeZone,
@@ -53,9 +58,26 @@ pub fn plan(
         bail!(bad());
     }
     let local: DateTime = t.replace(' ', "T").parse().with_context(bad)?;
-    let zoned = local
-        .to_zoned_datetime(tz.clone())
-        .with_context(|| format!("--exam-at {text:?} cannot be placed in the local time zone"))?;
+    let ambiguous = tz.to_ambiguous_zoned_datetime(local);
+    if let jiff::tz::AmbiguousOffset::Gap { .. } = ambiguous.offset() {
+        bail!(
+            "--exam-at {text:?} does not exist in the local time zone{}: the clocks go forward \
+             over it; check the exam's time",
+            tz.iana_name()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        );
+    }
+    let zoned = ambiguous
+        .earlier()
+        .ok()
+        .filter(|z| z.timestamp().as_second() - now.as_second() <= MAX_DAYS_AHEAD * 86_400)
+        .with_context(|| {
+            format!(
+                "--exam-at {text:?} is more than a year away: check the year (the exam's date \
+                 and time, for example \"2026-12-01 09:30\")"
+            )
+        })?;
     let at = zoned.timestamp();
     if at <= now {
         bail!(
@@ -104,18 +126,32 @@ impl ExamPlan {
             lines.push(format!("Exam: {when}; it had started when this check ran."));
         }
         if let (Some(m), Some(open)) = (self.check_in_minutes, self.check_in_local()) {
-            lines.push(format!(
-                "Check-in opens at {} ({m} minutes before the exam): have your ID and phone ready \
-                 and the room prepared by then.",
-                open.strftime("%H:%M")
-            ));
+            if open <= self.checked_local && left > 0 {
+                lines.push(format!(
+                    "Check-in is open (since {}, {m} minutes before the exam): start it now, \
+                     with your ID and phone at hand and the room prepared.",
+                    open.strftime("%H:%M")
+                ));
+            } else {
+                lines.push(format!(
+                    "Check-in opens at {} ({m} minutes before the exam): have your ID and phone \
+                     ready and the room prepared by then.",
+                    open.strftime("%H:%M")
+                ));
+            }
         }
         let exam_min = self.local.hour() as i32 * 60 + self.local.minute() as i32;
         let run_min = self.checked_local.hour() as i32 * 60 + self.checked_local.minute() as i32;
         let apart = (exam_min - run_min).rem_euclid(1440);
         let apart = apart.min(1440 - apart);
         let at = self.local.strftime("%H:%M");
-        if apart <= 60 {
+        if left > 0 && left < 86_400 {
+            lines.push(
+                "The exam is less than a day away: fix what is marked above, then run examready \
+                 once more just before check-in."
+                    .to_string(),
+            );
+        } else if apart <= 60 {
             lines.push(format!(
                 "This check ran at {}, near the exam's time of day, so its network figures are \
                  representative. Run it once more on the exam day, before check-in.",
@@ -195,6 +231,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("in the past"), "{e}");
+    }
+
+    #[test]
+    fn an_exam_within_the_hour_says_check_in_is_open() {
+        let p = plan("2026-11-24 20:20", &utc(), now(), Some(30)).unwrap();
+        let lines = p.lines(now()).join("\n");
+        assert!(lines.contains("Check-in is open (since 19:50"), "{lines}");
+        assert!(lines.contains("less than a day away"), "{lines}");
+        assert!(!lines.contains("on a day before the exam"), "{lines}");
+        let p = plan("2026-11-25 08:00", &utc(), now(), Some(30)).unwrap();
+        let lines = p.lines(now()).join("\n");
+        assert!(lines.contains("Check-in opens at 07:30"), "{lines}");
+    }
+
+    #[test]
+    fn far_future_and_clock_change_times() {
+        for far in ["2028-01-01 09:00", "9999-12-31 23:59"] {
+            let e = plan(far, &utc(), now(), None).unwrap_err().to_string();
+            assert!(e.contains("more than a year away"), "{far}: {e}");
+        }
+        assert!(plan("2027-11-24 19:00", &utc(), now(), None).is_ok());
+        let paris = TimeZone::get("Europe/Paris").unwrap();
+        // 2027-03-28 02:30 is skipped in Paris (02:00 -> 03:00).
+        let e = plan("2027-03-28 02:30", &paris, now(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("does not exist") && e.contains("Europe/Paris"),
+            "{e}"
+        );
+        // 2027-10-31 02:30 happens twice: the first one (still summer time, +02) is taken.
+        let p = plan("2027-10-31 02:30", &paris, now(), None).unwrap();
+        assert_eq!(p.at, "2027-10-31T00:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(p.local.to_string(), "2027-10-31T02:30:00");
     }
 
     #[test]

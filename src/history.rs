@@ -5,7 +5,12 @@ on macOS, `%APPDATA%\...` on Windows; `EXAMREADY_DATA_DIR` overrides it, for tes
 use). Files are written atomically and named `<UTC time>-<report id>.json`, so they sort by time.
 
 Reading never fails because of one bad file: a corrupt or unreadable report is set aside (renamed
-to `*.corrupt`) with a warning and the others are used.
+to `*.corrupt`) with a warning and the others are used. A report written by a newer examready (a
+higher `schema_version`) is left as it is, with a warning, so that going back to an older version
+loses nothing.
+
+The history is bounded: after each save only the newest [`MAX_RUNS`] runs are kept (and the newest
+[`MAX_RUNS`] set-aside files), the oldest deleted first, so daily use never fills the disk.
 */
 
 use std::path::{Path, PathBuf};
@@ -17,6 +22,9 @@ use crate::render::{json, output};
 
 /// The environment variable that moves the data folder (history lives in `<it>/history`).
 pub const DATA_DIR_ENV: &str = "EXAMREADY_DATA_DIR";
+
+/// How many runs the history keeps (a run a day for more than six months).
+pub const MAX_RUNS: usize = 200;
 
 /// One saved run.
 #[derive(Debug, Clone)]
@@ -34,6 +42,9 @@ pub struct Loaded {
     pub entries: Vec<Entry>,
     /// One line per file that was set aside or could not be read.
     pub warnings: Vec<String>,
+    /// Why the folder itself could not be read (it is a file, no permission ...), if so; not
+    /// repeated in `warnings`.
+    pub folder_error: Option<String>,
 }
 
 /// The history folder.
@@ -66,7 +77,51 @@ impl Store {
         let name = format!("{}-{id}.json", report.time.strftime("%Y%m%dT%H%M%SZ"));
         let path = self.dir.join(name);
         output::write_atomic(&path, json::render(report).as_bytes())?;
+        self.prune(MAX_RUNS);
         Ok(path)
+    }
+
+    /// Delete all but the newest `keep` runs (and the newest `keep` set-aside files), and
+    /// temporary files more than an hour old (a run killed while saving). Names start with the
+    /// UTC time, so they sort by age. Errors are ignored: pruning is tidying.
+    pub fn prune(&self, keep: usize) {
+        let Ok(read_dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut runs = Vec::new();
+        let mut corrupt = Vec::new();
+        for path in read_dir.filter_map(|e| e.ok().map(|e| e.path())) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') {
+                // A temporary file left by a run that was killed while saving.
+                let stale = path.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+                    t.elapsed()
+                        .is_ok_and(|age| age > std::time::Duration::from_secs(3600))
+                });
+                if name.ends_with(".tmp") && stale {
+                    let _ = std::fs::remove_file(&path);
+                }
+                continue;
+            }
+            if !path.is_file() {
+                continue;
+            }
+            if name.ends_with(".json") {
+                runs.push(path);
+            } else if name.contains(".json.corrupt") {
+                corrupt.push(path);
+            }
+        }
+        for mut list in [runs, corrupt] {
+            list.sort();
+            let excess = list.len().saturating_sub(keep);
+            for old in &list[..excess] {
+                let _ = std::fs::remove_file(old);
+            }
+        }
     }
 
     /// Every saved run, oldest first. A missing folder is an empty history.
@@ -76,8 +131,13 @@ impl Store {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return loaded,
             Err(e) => {
-                loaded.warnings.push(format!(
-                    "cannot read the history folder {}: {e}",
+                // "Not a directory" names no file: name the one in the way.
+                let why = match self.dir.ancestors().find(|a| a.is_file()) {
+                    Some(file) => format!("{} is a file, not a folder", file.display()),
+                    None => e.to_string(),
+                };
+                loaded.folder_error = Some(format!(
+                    "cannot read the history folder {}: {why}",
                     self.dir.display()
                 ));
                 return loaded;
@@ -100,6 +160,20 @@ impl Store {
                     path,
                     report,
                 }),
+                // Newer, or not readable by this user (permissions): not corrupt, left alone.
+                Err(e)
+                    if e.is::<NewerSchema>()
+                        || e.chain().any(|c| {
+                            matches!(
+                                c.downcast_ref::<crate::textfile::TextError>(),
+                                Some(crate::textfile::TextError::Io(_))
+                            )
+                        }) =>
+                {
+                    loaded
+                        .warnings
+                        .push(format!("history: {e:#}; left as it is"))
+                }
                 Err(e) => loaded.warnings.push(set_aside(&path, &e)),
             }
         }
@@ -131,12 +205,37 @@ fn set_aside(path: &Path, error: &anyhow::Error) -> String {
     }
 }
 
-/// Read one saved report.
+/// A report written by a newer examready than this one.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path} was written by a newer examready (report schema {found}; this one reads up to {}): \
+     update examready to read it",
+    crate::model::SCHEMA_VERSION
+)]
+pub struct NewerSchema {
+    pub path: String,
+    pub found: u64,
+}
+
+/// Read one saved report. One from a newer schema is refused ([`NewerSchema`]): its fields may
+/// mean other things.
 pub fn read_report(path: &Path) -> anyhow::Result<Report> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    json::parse(&text)
-        .with_context(|| format!("{} is not an examready JSON report", path.display()))
+    let text = crate::textfile::read(path, crate::textfile::MAX_REPORT_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let not_report = || format!("{} is not an examready JSON report", path.display());
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(not_report)?;
+    if let Some(found) = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|v| *v > u64::from(crate::model::SCHEMA_VERSION))
+    {
+        return Err(NewerSchema {
+            path: path.display().to_string(),
+            found,
+        }
+        .into());
+    }
+    serde_json::from_value(value).with_context(not_report)
 }
 
 /// A run named on the command line: a report file, or a report id (or its first 4+ characters)
@@ -163,12 +262,30 @@ pub fn resolve(spec: &str, loaded: &Loaded) -> anyhow::Result<(String, Report)> 
             ),
         }
     }
-    bail!("{spec:?} is neither a report file nor the id of a saved run (see `examready history`)")
+    if path.is_dir() {
+        bail!("{spec:?} is a folder: give a JSON report file or a report id");
+    }
+    let hint = if want.bytes().all(|b| b.is_ascii_hexdigit()) && want.len() < 4 {
+        " (a report id needs at least 4 characters)"
+    } else {
+        ""
+    };
+    bail!(
+        "{spec:?} is neither a report file nor the id of a saved run{hint} (see `examready history`)"
+    )
 }
 
 /// One line per run: local time, profile, verdict, report id, and what blocked.
 pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
     let mut out = String::new();
+    // Columns as wide as the longest profile id ("institution" from a profile file ...).
+    let width = loaded
+        .entries
+        .iter()
+        .map(|e| e.report.profile.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 40);
     for e in &loaded.entries {
         let r = &e.report;
         let blocked = crate::render::plain::titles(r, crate::model::Status::blocks_readiness);
@@ -177,7 +294,7 @@ pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
             .to_zoned_datetime(tz.clone())
             .strftime("%Y-%m-%d %H:%M");
         out.push_str(&format!(
-            "{when}  {:<10} {:<9}  {}",
+            "{when}  {:<width$} {:<9}  {}",
             r.profile.id,
             r.verdict.as_str(),
             e.id

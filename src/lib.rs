@@ -20,3 +20,4 @@ pub mod profile;
 pub mod render;
 pub mod replay;
 pub mod runner;
+pub mod textfile;

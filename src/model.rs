@@ -247,10 +247,27 @@ impl Report {
     /// and a saved report read back gives the same id, so it can be checked.
     pub fn content_id(&self) -> String {
         use sha2::Digest;
-        let mut plain = self.clone();
-        plain.report_id = None;
-        let bytes = serde_json::to_vec(&plain).expect("a report always serializes");
-        let hash = sha2::Sha256::digest(&bytes);
+        /// Feeds the JSON to the hash as it is written: no copy of a large report.
+        struct Hasher(sha2::Sha256);
+        impl std::io::Write for Hasher {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hasher = Hasher(sha2::Sha256::new());
+        let written = if self.report_id.is_none() {
+            serde_json::to_writer(&mut hasher, self)
+        } else {
+            let mut plain = self.clone();
+            plain.report_id = None;
+            serde_json::to_writer(&mut hasher, &plain)
+        };
+        written.expect("a report always serializes");
+        let hash = hasher.0.finalize();
         hash.iter().take(5).map(|b| format!("{b:02x}")).collect()
     }
 
@@ -314,6 +331,27 @@ mod tests {
                 Verdict::NotReady
             );
         }
+    }
+
+    #[test]
+    fn content_id_ignores_the_stored_id_and_matches_the_compact_json_hash() {
+        use sha2::Digest;
+        let r = Report::new(
+            "2026-11-24T09:00:00Z".parse().unwrap(),
+            ProfileRef {
+                id: "onvue".into(),
+                name: "Pearson OnVUE".into(),
+            },
+            vec![],
+        );
+        let id = r.content_id();
+        assert_eq!(r.clone().with_id().content_id(), id);
+        let mut tampered = r.clone();
+        tampered.report_id = Some("0000000000".into());
+        assert_eq!(tampered.content_id(), id);
+        let hash = sha2::Sha256::digest(serde_json::to_vec(&r).unwrap());
+        let want: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(id, want);
     }
 
     #[test]

@@ -332,11 +332,10 @@ pub enum ProfileError {
     },
     #[error("{file}: {message}")]
     InvalidNoPosition { file: String, message: String },
-    #[error("cannot read profile {file}: {source}")]
+    #[error("cannot read profile {file}: {error}")]
     Io {
         file: String,
-        #[source]
-        source: std::io::Error,
+        error: crate::textfile::TextError,
     },
     #[error(
         "unknown profile {name:?}: built-in profiles are {known}; or give the path of a .toml file"

@@ -6,22 +6,40 @@ The file is read as plain JSON rather than as a [`Report`], so a report from ano
 still replays: a module this build does not know is kept, facts and all, as skipped with the
 finding `check-unknown`; a module that had timed out or crashed (no facts) keeps its recorded
 result; a module whose facts cannot be read becomes `crash` (the runner's `judge_facts`).
+
+A report from a newer examready (a `schema_version` above [`SCHEMA_VERSION`]) is refused: a schema
+bump means a field changed meaning or disappeared, and judging such facts could pass a computer
+that fails. A file without `schema_version` (facts written by hand) is read as the current schema.
+A report with no checks is refused too: there is nothing to judge, and "ready" would be a lie.
 */
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::check;
-use crate::model::{CheckResult, Finding, Report, Status};
+use crate::model::{CheckResult, Finding, Report, SCHEMA_VERSION, Status};
 use crate::profile::Profile;
 
 /// Re-judge a saved report's facts under a profile. Modules this build does not know are kept
 /// as skipped, with a finding that says so; a module that timed out or crashed (no facts) keeps
 /// its recorded result.
 pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Result<Report> {
+    if let Some(v) = recorded.get("schema_version") {
+        match v.as_u64() {
+            Some(n) if n > u64::from(SCHEMA_VERSION) => bail!(
+                "the report was written by a newer examready (report schema {n}; this one reads \
+                 up to {SCHEMA_VERSION}): update examready to judge it"
+            ),
+            Some(n) if n >= 1 => {}
+            _ => bail!("its \"schema_version\" is {v}, not a version examready wrote (1, 2 ...)"),
+        }
+    }
     let checks = recorded
         .get("checks")
         .and_then(|c| c.as_array())
         .context("the file has no \"checks\" list: it is not an examready JSON report")?;
+    if checks.is_empty() {
+        bail!("the report holds no check: there is nothing to judge");
+    }
     let time = recorded
         .get("time")
         .and_then(|t| t.as_str())
@@ -37,10 +55,16 @@ pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Resul
         let duration = std::time::Duration::from_millis(
             c.get("duration_ms").and_then(|v| v.as_u64()).unwrap_or(0),
         );
-        let recorded_result = serde_json::from_value::<CheckResult>(c.clone()).ok();
+        // Only a module without facts (timed out, crashed) keeps its recorded result.
+        let recorded_result = || {
+            facts
+                .is_null()
+                .then(|| serde_json::from_value::<CheckResult>(c.clone()).ok())
+                .flatten()
+        };
         match check::find(id) {
-            Some(module) => match recorded_result {
-                Some(r) if facts.is_null() && r.status.blocks_readiness() => results.push(r),
+            Some(module) => match recorded_result() {
+                Some(r) if r.status.blocks_readiness() => results.push(r),
                 _ => results.push(crate::runner::judge_facts(module, facts, profile, duration)),
             },
             None => {
@@ -108,5 +132,25 @@ mod tests {
         assert_eq!(r.checks[1].title, "hologram");
         let e = rejudge(&json!({"checks": [{"facts": {}}]}), &onvue()).unwrap_err();
         assert!(e.to_string().contains("has no \"id\""), "{e}");
+    }
+
+    #[test]
+    fn newer_schemas_bad_versions_and_empty_reports_are_refused() {
+        let check = json!({"id": "hologram", "facts": {}});
+        let e = rejudge(&json!({"schema_version": 2, "checks": [check]}), &onvue())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("newer examready (report schema 2"), "{e}");
+        for bad in [json!(0), json!("1"), json!(-1), json!(1.5)] {
+            let e = rejudge(&json!({"schema_version": bad, "checks": [check]}), &onvue())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("not a version examready wrote"), "{bad}: {e}");
+        }
+        let e = rejudge(&json!({"schema_version": 1, "checks": []}), &onvue())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no check"), "{e}");
+        assert!(rejudge(&json!({"schema_version": 1, "checks": [check]}), &onvue()).is_ok());
     }
 }

@@ -147,6 +147,7 @@ async fn run_one(
         }),
     );
     let cancel = ctx.cancel_flag();
+    tracing::debug!("probe started: {id}");
     let handle = tokio::task::spawn_blocking(move || check.probe(&ctx));
     let result = match tokio::time::timeout(deadline, handle).await {
         Err(_) => {

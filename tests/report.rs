@@ -6,12 +6,15 @@
 //! modules (series, a snapshot) and a module no examready knows; a monitor, a process, a network
 //! interface and a finding carry the hostile name `<img src=x onerror=alert(1)>`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod support;
 
 use examready::model::{Report, Status, Verdict};
 use examready::render::{html, json, markdown};
 use scraper::{Html, Selector};
+use support::Env;
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 const FIXTURE: &str = concat!(
@@ -262,46 +265,6 @@ fn replay_judges_known_modules_and_keeps_unknown_ones() {
 // The real binary
 // ---------------------------------------------------------------------------------------------
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_examready"));
-        c.args(args)
-            .current_dir(self.dir.path())
-            .env("EXAMREADY_DATA_DIR", self.path("data"))
-            .env("NO_COLOR", "1")
-            .env("TZ", "UTC")
-            .env_remove("EXAMREADY_LOG");
-        c
-    }
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd(args).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-    fn history_files(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path("data/history"))
-            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-}
-
 fn verdict_of_html(path: &Path) -> String {
     let doc = Html::parse_document(&std::fs::read_to_string(path).unwrap());
     doc.select(&sel("#verdict"))
@@ -316,6 +279,12 @@ fn verdict_of_html(path: &Path) -> String {
 #[test]
 fn binary_check_output_history_diff_and_judge() {
     let env = Env::new();
+    // An exam in about a month (--exam-at refuses the past and more than a year ahead).
+    let exam_day = jiff::ZonedDateTime::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap();
+    let exam_at = format!("{} 09:30", exam_day.strftime("%Y-%m-%d"));
     let (code, stdout, stderr) = env.run(&[
         "check",
         "--only",
@@ -323,7 +292,7 @@ fn binary_check_output_history_diff_and_judge() {
         "--output",
         "r.html",
         "--exam-at",
-        "2099-01-05 09:30",
+        &exam_at,
     ]);
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     let want = if code == 0 { "ready" } else { "not-ready" };

@@ -53,10 +53,13 @@ impl Source {
     }
 
     fn file(path: &Path, shown: String) -> Result<Source, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            file: shown.clone(),
-            source,
-        })?;
+        let text =
+            crate::textfile::read(path, crate::textfile::MAX_PROFILE_BYTES).map_err(|error| {
+                ProfileError::Io {
+                    file: shown.clone(),
+                    error,
+                }
+            })?;
         let key = std::fs::canonicalize(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .display()
@@ -81,6 +84,17 @@ impl Source {
             return Err(ProfileError::Unknown {
                 name: name_or_path.to_string(),
                 known: builtin_names(),
+            });
+        }
+        if !path.exists()
+            && let Some(s) = Source::builtin(&stem(path))
+        {
+            return Err(ProfileError::InvalidNoPosition {
+                file: name_or_path.to_string(),
+                message: format!(
+                    "there is no such file; for the built-in profile, write `--profile {}`",
+                    s.id
+                ),
             });
         }
         Source::file(path, name_or_path.to_string())
@@ -194,6 +208,15 @@ fn resolve_table(
     chain: &mut Vec<Source>,
 ) -> Result<Table, ProfileError> {
     chain.push(src.clone());
+    if src.text.trim().is_empty() {
+        return Err(ProfileError::InvalidNoPosition {
+            file: src.origin.clone(),
+            message:
+                "the file is empty: a profile needs at least `[profile]` with `name = \"...\"` \
+                      (or `extends = \"onvue\"`)"
+                    .into(),
+        });
+    }
     // 1. The file on its own, strictly: positions point into this file.
     let file: ProfileFile =
         toml::from_str(&src.text).map_err(|e| toml_error(&src.origin, &src.text, &e))?;
@@ -296,6 +319,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(base, want);
+    }
+
+    #[test]
+    fn a_missing_file_named_like_a_builtin_points_to_it() {
+        let e = Source::locate("no-such-dir/psi.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("write `--profile psi`"), "{e}");
+        let e = Source::locate("no-such-dir/mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("No such file"), "{e}");
     }
 
     #[test]

@@ -200,7 +200,16 @@ pub fn svg(series: &Series) -> Option<String> {
         y0 = y0.min(y);
         y1 = y1.max(y);
     }
-    if x1 <= x0 {
+    // No measurement is that large; plotters never returns on ranges near f64's limits (an
+    // infinite or zero-width axis), so such a series is left out rather than hang the report.
+    const LIMIT: f64 = 1e15;
+    if [x0, x1, y0, y1]
+        .iter()
+        .any(|v| !v.is_finite() || v.abs() > LIMIT)
+    {
+        return None;
+    }
+    if x1 - x0 < 1e-9 {
         x1 = x0 + 1.0;
     }
     // Bandwidths and delays start at zero; levels in dBFS are negative and keep their range.
@@ -439,5 +448,37 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
+
+#[cfg(test)]
+mod extreme_tests {
+    use super::*;
+
+    fn series(points: &[(f64, f64)]) -> Series {
+        Series {
+            path: "x_series".into(),
+            title: "x".into(),
+            unit: String::new(),
+            x_label: "sample".into(),
+            runs: vec![points.to_vec()],
+        }
+    }
+
+    #[test]
+    fn x_near_the_float_limit_is_left_out() {
+        assert_eq!(svg(&series(&[(1e308, 1.0), (1e308, 2.0)])), None);
+    }
+
+    #[test]
+    fn y_spanning_the_float_range_is_left_out() {
+        assert_eq!(svg(&series(&[(0.0, -1e308), (1.0, 1e308)])), None);
+    }
+
+    #[test]
+    fn a_tiny_x_range_is_drawn() {
+        assert!(svg(&series(&[(0.0, 1.0), (5e-324, 2.0)])).is_some());
+        assert!(svg(&series(&[(0.0, 1e-308), (1.0, 1e-308)])).is_some());
+        assert!(svg(&series(&[(1e15, 0.0), (1e15, 1e15)])).is_some());
     }
 }

@@ -16,4 +16,5 @@ pub mod markdown;
 pub mod output;
 pub mod plain;
 pub mod progress;
+pub mod sanitize;
 pub mod terminal;

@@ -2,6 +2,10 @@
 `--output FILE`: the report in the format named by the file's extension, written atomically (a
 temporary file in the same folder, then a rename), so an interrupted or failed write never leaves
 a partial report behind.
+
+What is not a regular file is written in place, never replaced: a device (`/dev/stdout`,
+`/dev/full`, whose "disk full" is then an error), a named pipe. A symbolic link to a file keeps
+the link; the file it points to is replaced.
 */
 
 use std::io::Write;
@@ -55,12 +59,14 @@ impl Format {
     }
 }
 
-/// The report in `format`, with its report id filled in.
+/// The report in `format`, with its report id filled in. Control characters from the machine
+/// are made visible in HTML and Markdown (`cat report.md` must not drive the terminal); JSON
+/// escapes them itself.
 pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Json => super::json::render(report),
-        Format::Html => super::html::render(report),
-        Format::Md => super::markdown::render(report),
+        Format::Html => super::sanitize::plain(&super::html::render(report)).into_owned(),
+        Format::Md => super::sanitize::plain(&super::markdown::render(report)).into_owned(),
     }
 }
 
@@ -74,6 +80,11 @@ pub fn check_writable(path: &Path) -> anyhow::Result<()> {
     };
     if path.is_dir() {
         return Err(why(&"it is a folder"));
+    }
+    if is_special(path) {
+        // A device or a pipe: written in place later, nothing to try now (opening a pipe for
+        // writing would wait for a reader).
+        return Ok(());
     }
     match std::fs::metadata(&dir) {
         Ok(m) if m.is_dir() => {}
@@ -113,8 +124,38 @@ fn temp_name(dir: &Path, path: &Path) -> anyhow::Result<PathBuf> {
     )))
 }
 
+/// Whether `path` (links followed) exists and is neither a regular file nor a folder.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Write into an existing device or pipe, without creating or replacing anything.
+fn write_in_place(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(contents).and_then(|()| f.flush()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Write `contents` to `path` atomically: the file either holds all of it or is untouched.
+/// A device or a pipe is written in place; a link to a file is followed (see the module docs).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    if is_special(path) {
+        return write_in_place(path, contents);
+    }
+    let linked;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(target) => {
+                linked = target;
+                linked.as_path()
+            }
+            // A dangling link: replaced by the report.
+            Err(_) => path,
+        },
+        _ => path,
+    };
     let tmp = temp_name(&folder_of(path), path)?;
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -220,6 +261,75 @@ mod tests {
         write_atomic(&p, b"second").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "second");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A character device node `major:minor` at `path` (needs root, as CI runs).
+    #[cfg(target_os = "linux")]
+    fn mknod(path: &Path, major: u32, minor: u32) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mknod only creates a node.
+        let rc = unsafe {
+            libc::mknod(
+                c.as_ptr(),
+                libc::S_IFCHR | 0o666,
+                libc::makedev(major, minor),
+            )
+        };
+        rc == 0
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_device_is_written_in_place_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        // Private copies of /dev/full and /dev/null, so a regression cannot replace the real ones.
+        let dir = tempfile::tempdir().unwrap();
+        let (full, null) = (dir.path().join("full"), dir.path().join("null"));
+        if !(mknod(&full, 1, 7) && mknod(&null, 1, 3)) {
+            let why = "cannot create device nodes (mknod needs root)";
+            assert!(std::env::var("CI").is_err(), "{why}");
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+        let is_device = |p: &Path| {
+            std::fs::symlink_metadata(p)
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        };
+        // Every write to "full" fails with "no space left on device".
+        check_writable(&full).unwrap();
+        let e = write_atomic(&full, b"report").unwrap_err();
+        assert!(format!("{e:#}").contains("No space left"), "{e:#}");
+        assert!(is_device(&full), "the device was replaced");
+        check_writable(&null).unwrap();
+        write_atomic(&null, b"report").unwrap();
+        assert!(is_device(&null), "the device was replaced");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "nothing left"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -75,6 +75,16 @@ pub fn wrap(text: &str, indent: usize, width: Option<usize>) -> String {
     lines.join(&format!("\n{}", " ".repeat(indent)))
 }
 
+/// [`wrap`] for text that follows `taken` columns already printed on its first line.
+fn wrap_after(taken: usize, text: &str, indent: usize, width: Option<usize>) -> String {
+    let placeholder = "x".repeat(taken.saturating_sub(indent).max(1));
+    let wrapped = wrap(&format!("{placeholder} {text}"), indent, width);
+    wrapped
+        .strip_prefix(&placeholder)
+        .map(|rest| rest.strip_prefix(' ').unwrap_or(rest).to_string())
+        .unwrap_or(wrapped)
+}
+
 fn render_finding(out: &mut String, f: &Finding, width: Option<usize>) {
     let _ = writeln!(
         out,
@@ -136,13 +146,18 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<
     let label = status_label(c.status)
         .map(|l| format!(", {l}"))
         .unwrap_or_default();
+    let timing = format!("({}{label})", super::plain::duration(c.duration_ms));
+    // "[✓] " + title + " " + timing + ": "
+    // (as printed: control characters in a title are shown escaped, see `sanitize`).
+    let title_width = super::sanitize::plain(&c.title).chars().count();
+    let taken = 4 + title_width + 1 + timing.chars().count() + 2;
     let _ = writeln!(
         out,
         "{} {} {}: {}",
         mark(c.status),
         c.title.bold(),
-        format!("({}{label})", super::plain::duration(c.duration_ms)).dimmed(),
-        c.summary
+        timing.dimmed(),
+        wrap_after(taken, &c.summary, 4, width)
     );
     for f in &c.findings {
         if verbose || f.status != Status::Pass {
@@ -150,8 +165,8 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<
         }
     }
     if verbose && !c.facts.is_null() {
-        let mut lines = Vec::new();
-        flatten_facts("", &c.facts, &mut lines);
+        // Long values (a camera snapshot's base64) are cut, as in the HTML and Markdown.
+        let lines = super::plain::fact_lines(&c.facts);
         let _ = writeln!(out, "    {}", "facts:".dimmed());
         for (k, v) in lines {
             let _ = writeln!(out, "      {} = {}", k.dimmed(), v);
@@ -174,7 +189,7 @@ pub fn render(report: &Report, verbose: bool, width: Option<usize>) -> String {
         render_check(&mut out, c, verbose, width);
     }
     out.push('\n');
-    let _ = writeln!(out, "{}", verdict_line(report));
+    let _ = writeln!(out, "{}", verdict_line(report, width));
     let _ = writeln!(
         out,
         "{}",
@@ -197,7 +212,7 @@ pub fn render(report: &Report, verbose: bool, width: Option<usize>) -> String {
 }
 
 /// "Ready for Pearson OnVUE." or "Not ready for ...: 2 checks failed (Computer, Network)."
-pub fn verdict_line(report: &Report) -> String {
+pub fn verdict_line(report: &Report, width: Option<usize>) -> String {
     let blocking: Vec<&str> = report
         .checks
         .iter()
@@ -216,22 +231,20 @@ pub fn verdict_line(report: &Report) -> String {
                 1 => "1 check has a warning worth fixing.".to_string(),
                 n => format!("{n} checks have warnings worth fixing."),
             };
-            format!(
-                "{} {tail}",
-                format!("Ready for {}.", report.profile.name).green().bold()
-            )
+            let head = format!("Ready for {}.", report.profile.name);
+            let tail = wrap_after(head.chars().count() + 1, &tail, 0, width);
+            format!("{} {tail}", head.green().bold())
         }
         Verdict::NotReady => {
             let n = blocking.len();
-            format!(
-                "{} {} check{} did not pass ({}). Fix the items marked ✗ above, then run examready again.",
-                format!("Not ready for {}:", report.profile.name)
-                    .red()
-                    .bold(),
-                n,
+            let head = format!("Not ready for {}:", report.profile.name);
+            let tail = format!(
+                "{n} check{} did not pass ({}). Fix the items marked ✗ above, then run examready again.",
                 if n == 1 { "" } else { "s" },
                 blocking.join(", ")
-            )
+            );
+            let tail = wrap_after(head.chars().count() + 1, &tail, 0, width);
+            format!("{} {tail}", head.red().bold())
         }
     }
 }
@@ -240,6 +253,28 @@ pub fn verdict_line(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::model::{ProfileRef, Report};
+
+    #[test]
+    fn long_fact_values_are_cut_in_the_verbose_view() {
+        let mut r = report();
+        r.checks[0].facts = serde_json::json!({"snapshot_base64": "QUJD".repeat(50_000)});
+        let text = render(&r, true, None);
+        assert!(text.len() < 5_000, "{} bytes", text.len());
+        assert!(text.contains("(200000 characters)"), "{text}");
+    }
+
+    #[test]
+    fn header_and_verdict_wrap_after_what_precedes_them() {
+        let w = wrap_after(20, "one two three four five six", 4, Some(40));
+        assert_eq!(w, "one two three four\n    five six");
+        assert_eq!(wrap_after(20, "short", 4, None), "short");
+        let r = report();
+        let line = verdict_line(&r, Some(40));
+        for l in line.lines() {
+            assert!(l.chars().count() <= 40, "{line}");
+        }
+        assert!(line.starts_with("Not ready for"), "{line}");
+    }
 
     fn report() -> Report {
         colored::control::set_override(false);

@@ -4,13 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
-/// The real binary, with the environment that would change its output removed.
+/// The real binary, with the environment that would change its output removed. Its history is
+/// kept under the build's temporary folder, never in the developer's own data folder (where
+/// test runs would pile up, and the history's pruning would delete real runs).
 pub fn examready() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_examready"));
-    c.env_remove("NO_COLOR")
-        .env_remove("EXAMREADY_LOG")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
+    c.env(
+        "EXAMREADY_DATA_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("examready-data"),
+    )
+    .env_remove("NO_COLOR")
+    .env_remove("EXAMREADY_LOG")
+    .env_remove("DISPLAY")
+    .env_remove("WAYLAND_DISPLAY");
     c
 }
 
@@ -117,4 +123,48 @@ pub fn findings<'a>(check: &'a serde_json::Value, code: &str) -> Vec<&'a serde_j
         .iter()
         .filter(|f| f["code"] == code)
         .collect()
+}
+
+/// A private folder to run the real binary in, with its own history (`EXAMREADY_DATA_DIR`),
+/// UTC, no colour.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_examready"));
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("EXAMREADY_DATA_DIR", self.path("data"))
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env_remove("EXAMREADY_LOG");
+        c
+    }
+    /// Exit code, stdout and stderr of the binary run with `args`.
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+    /// The files in the history folder, sorted.
+    pub fn history_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path("data/history"))
+            .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
 }
