@@ -16,6 +16,8 @@ test_pkgs=(
   python3
   # audio: a real sound server with a virtual microphone, and signals to play into it
   pipewire pipewire-bin pipewire-pulse wireplumber pulseaudio-utils libasound2-plugins dbus sox espeak-ng
+  # scripts/record-fixture.sh assembles the report fixture with jq
+  jq
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,10 +1,18 @@
 //! Readiness reports (issue 6): HTML parsed back, Markdown and JSON snapshots of a recorded
 //! report, replays, history and diffs, and the real binary end to end.
 //!
-//! The recorded report (`tests/fixtures/recorded-report.json`) holds real judge output for
-//! `system` and `processes` plus facts in the shape of the network, microphone and webcam
-//! modules (series, a snapshot) and a module no examready knows; a monitor, a process, a network
-//! interface and a finding carry the hostile name `<img src=x onerror=alert(1)>`.
+//! The recorded report (`tests/fixtures/recorded-report.json`) is made by
+//! `scripts/record-fixture.sh`: real facts from real runs of `network` (against `examready serve`
+//! on a shaped loopback), `microphone` and `speaker` (a private PipeWire playing a -20 dBFS tone)
+//! and `webcam` (the probe's pipeline on photographs played as a camera; its snapshot is
+//! `tests/fixtures/recorded-webcam.png`), each with the status, summary and findings `examready
+//! judge` gives them; `system` and `processes` are kept as first recorded (Windows facts with
+//! their real judge output), and a module no examready knows (`telepathy`) is kept too. The
+//! hostile name `<img src=x onerror=alert(1)>` is a monitor, a process, the name of the virtual
+//! microphone the audio was recorded from (so the microphone's summary and finding carry it for
+//! real) and, the one hand edit, the name of the network interface `eth0` in the facts.
+//! Regenerate the fixture after a facts schema change with `scripts/record-fixture.sh`, then
+//! update the snapshots (`INSTA_UPDATE=always cargo test --test report`) and review the diffs.
 
 use std::path::Path;
 use std::process::Command;
@@ -39,6 +47,19 @@ fn recorded() -> Report {
     r
 }
 
+/// The recorded report with the webcam snapshot's path (stored relative to the package root, as
+/// `--snapshot tests/fixtures/recorded-webcam.png` run there stores it) made absolute, so the HTML
+/// renderer finds the PNG whatever the current directory.
+fn recorded_with_snapshot() -> Report {
+    let mut r = recorded();
+    let webcam = r.checks.iter_mut().find(|c| c.id == "webcam").unwrap();
+    let path = webcam.facts["snapshot"]["path"].as_str().unwrap();
+    assert_eq!(path, "tests/fixtures/recorded-webcam.png");
+    let absolute = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    webcam.facts["snapshot"]["path"] = absolute.to_str().unwrap().into();
+    r
+}
+
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
 }
@@ -52,7 +73,7 @@ fn text_of(doc: &Html, s: &str) -> String {
 
 #[test]
 fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
-    let r = recorded();
+    let r = recorded_with_snapshot();
     let page = html::render(&r);
     let doc = Html::parse_document(&page);
     assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);
@@ -98,30 +119,65 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
     assert_eq!(
         charts,
         [
+            "latency_samples_ms",
             "download_mbps.series",
             "upload_mbps.series",
-            "latency_ms.samples",
             "level_series_dbfs"
         ]
     );
-    // The data lines (the mesh is drawn in black and grey): upload's gap splits it in two.
+    assert_eq!(
+        doc.select(&sel("#check-network figure.chart")).count(),
+        3,
+        "network: idle latency, download, upload"
+    );
+    assert_eq!(
+        doc.select(&sel("#check-microphone figure.chart")).count(),
+        1,
+        "microphone: the level"
+    );
+    // The data lines (the mesh is drawn in black and grey): one unbroken line per chart.
     assert_eq!(
         doc.select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))
             .count(),
+        4
+    );
+    // A lost second (null) splits a line in two: the recorded line had none, so make one.
+    let mut gap = r.clone();
+    let net = gap.checks.iter_mut().find(|c| c.id == "network").unwrap();
+    net.facts["upload_mbps"]["series"][1] = serde_json::Value::Null;
+    let gap_page = Html::parse_document(&html::render(&gap));
+    assert_eq!(
+        gap_page
+            .select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))
+            .count(),
         5
     );
-    assert_eq!(doc.select(&sel("#check-system figure")).count(), 0);
+    for id in ["system", "processes", "speaker", "webcam", "telepathy"] {
+        assert_eq!(
+            doc.select(&sel(&format!("#check-{id} figure.chart")))
+                .count(),
+            0,
+            "no series in {id}"
+        );
+    }
 
-    // The camera snapshot is embedded; nothing is loaded from anywhere.
+    // The camera snapshot is embedded, the very PNG the webcam pipeline saved; nothing is
+    // loaded from anywhere.
     let imgs: Vec<_> = doc.select(&sel("img")).collect();
     assert_eq!(imgs.len(), 1, "only the snapshot is an image");
-    assert!(
-        imgs[0]
-            .value()
-            .attr("src")
-            .unwrap()
-            .starts_with("data:image/png;base64,iVBORw0KGgo")
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/recorded-webcam.png"
+    ))
+    .unwrap();
+    assert_eq!(
+        imgs[0].value().attr("src").unwrap(),
+        format!(
+            "data:image/png;base64,{}",
+            examready::render::charts::base64(&png)
+        )
     );
+    assert_eq!(doc.select(&sel("#check-webcam img")).count(), 1);
     assert_eq!(
         doc.select(&sel("script, link, iframe, object, embed"))
             .count(),
@@ -155,7 +211,7 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
 
 #[test]
 fn hostile_names_appear_only_escaped() {
-    let r = recorded();
+    let r = recorded_with_snapshot();
     let page = html::render(&r);
     assert!(!page.contains("<img src=x"), "raw markup leaked");
     let doc = Html::parse_document(&page);
@@ -167,14 +223,21 @@ fn hostile_names_appear_only_escaped() {
             );
         }
     }
-    // The name is shown, as text: in the finding, the monitor, the process, the interface.
+    // The name is shown, as text: the microphone's summary and finding (its device name), the
+    // monitor, the process, the interface.
     let all_text: String = doc.root_element().text().collect();
     assert!(
-        all_text.matches(HOSTILE).count() >= 4,
+        all_text.matches(HOSTILE).count() >= 5,
         "hostile name not shown as text"
     );
-    let finding = text_of(&doc, "#check-network li.finding.warn");
+    let finding = text_of(&doc, "#check-microphone li.finding[data-code=mic-level]");
     assert!(finding.contains(HOSTILE), "{finding}");
+    let summary = text_of(&doc, "#check-microphone p.summary");
+    assert!(summary.contains(HOSTILE), "{summary}");
+    for id in ["system", "processes", "network", "microphone"] {
+        let facts = text_of(&doc, &format!("#check-{id} table.facts"));
+        assert!(facts.contains(HOSTILE), "{id}: {facts}");
+    }
 
     // In Markdown, outside code blocks (whose content is literal text by definition) markup
     // is escaped.
@@ -249,6 +312,16 @@ fn replay_judges_known_modules_and_keeps_unknown_ones() {
     assert_eq!(p.status, Status::Fail);
     assert!(p.findings.iter().any(|f| f.code == "app-prohibited"));
     assert_eq!(r.check("system").unwrap().status, Status::Pass);
+    for id in ["network", "microphone", "speaker"] {
+        assert_eq!(r.check(id).unwrap().status, Status::Pass, "{id}");
+    }
+    let w = r.check("webcam").unwrap();
+    assert_eq!(w.status, Status::Warn);
+    assert!(
+        w.findings
+            .iter()
+            .any(|f| f.code == "webcam-faces-multiple" && f.status == Status::Warn)
+    );
     let t = r.check("telepathy").unwrap();
     assert_eq!(t.status, Status::Skip);
     assert_eq!(t.findings[0].code, "check-unknown");
@@ -259,6 +332,53 @@ fn replay_judges_known_modules_and_keeps_unknown_ones() {
         e.to_string().contains("not an examready JSON report"),
         "{e}"
     );
+}
+
+/// Every module this build knows is in the fixture and is judged for real on replay (no
+/// `crash`: its facts have the shape the module records), and what the fixture stores for it is
+/// exactly what the judge says now. When this fails after a facts or message change, regenerate
+/// the fixture with `scripts/record-fixture.sh` and review the diff.
+#[test]
+fn judge_on_the_fixture_judges_every_known_module_for_real() {
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let stored = json::parse(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let profile = examready::profile::load("onvue").unwrap();
+    let r = examready::replay::rejudge(&recorded, &profile).unwrap();
+    for id in examready::check::REGISTRY.iter().map(|c| c.id()) {
+        let c = r
+            .check(id)
+            .unwrap_or_else(|| panic!("the fixture has no {id} check"));
+        assert!(
+            !matches!(c.status, Status::Crash | Status::Skip | Status::Timeout),
+            "{id} was not judged: {:#?}",
+            c.findings
+        );
+        assert!(
+            c.findings.iter().all(|f| f.status != Status::Crash),
+            "{id}: {:#?}",
+            c.findings
+        );
+        let s = stored.check(id).unwrap();
+        assert_eq!(
+            (&s.status, &s.summary, &s.findings),
+            (&c.status, &c.summary, &c.findings),
+            "the fixture's {id} result is not what the judge says"
+        );
+    }
+
+    // The same through the binary.
+    let env = Env::new();
+    let (code, stdout, stderr) = env.run(&["judge", FIXTURE, "--profile", "onvue", "--json"]);
+    assert_eq!(code, 1, "TeamViewer is prohibited: {stderr}");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let crashed: Vec<&serde_json::Value> = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "crash")
+        .collect();
+    assert!(crashed.is_empty(), "{crashed:#?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -682,3 +682,52 @@ fn listed_but_unusable_cameras_fail_in_a_private_dev() {
     assert_eq!(codes, ["webcam-no-frame"], "{w:#}");
     assert!(!codes.contains(&"webcam-capture"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Recording the report fixture (scripts/record-fixture.sh runs this).
+// ---------------------------------------------------------------------------------------------
+
+/// Not a test: records the webcam facts of `tests/fixtures/recorded-report.json` through the
+/// probe's own pipeline (`capture::run` with the onvue profile's capture length, resolution and
+/// ladder, rustface on), playing the three-faces crop of the photo as a 30 fps camera, and saves
+/// the snapshot to `tests/fixtures/recorded-webcam.png` (the path is stored relative to the
+/// package root, as `--snapshot tests/fixtures/recorded-webcam.png` run there would store it).
+/// Writes `{"duration_ms": N, "facts": {...}}` to `$EXAMREADY_RECORD_WEBCAM`.
+#[test]
+#[ignore = "records the report fixture: run by scripts/record-fixture.sh"]
+fn record_fixture_webcam_facts() {
+    let Ok(out) = std::env::var("EXAMREADY_RECORD_WEBCAM") else {
+        panic!("set EXAMREADY_RECORD_WEBCAM to the file to write the facts to");
+    };
+    let profile = onvue();
+    let req = profile.file.webcam.clone();
+    let snapshot = PathBuf::from("tests/fixtures/recorded-webcam.png");
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(&snapshot)
+            == std::env::current_dir().unwrap().join(&snapshot),
+        "run from the package root"
+    );
+    let started = Instant::now();
+    // The probe's plan under onvue, as `Webcam::probe` makes it.
+    let r = run_source(
+        SequenceSource::new("Integrated Camera", three_faces(12), 30.0),
+        |plan| {
+            plan.capture_resolution = req.min_resolution.unwrap_or(webcam::DEFAULT_CAPTURE);
+            plan.capture = Duration::from_secs_f64(
+                req.capture_seconds
+                    .map_or(webcam::DEFAULT_CAPTURE_SECONDS, |s| s.0),
+            );
+            plan.ladder = req
+                .resolution_ladder
+                .clone()
+                .unwrap_or_else(|| webcam::DEFAULT_LADDER.to_vec());
+            plan.snapshot = Some(snapshot);
+        },
+        &profile,
+    );
+    let duration_ms = started.elapsed().as_millis() as u64;
+    assert_finding(&r, "webcam-snapshot", Status::Pass);
+    let facts = r.facts;
+    let v = serde_json::json!({"duration_ms": duration_ms, "facts": facts});
+    std::fs::write(&out, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
