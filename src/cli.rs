@@ -666,6 +666,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let snapshot = plan.options.snapshot.clone();
     let results = rt.block_on(async {
         tokio::select! {
             // The signal handlers are in place before any probe starts.
@@ -694,6 +695,14 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     let mut report = Report::new(started, plan.profile.reference(), results);
     report.exam = plan.exam;
     report.checklist = plan.profile.file.checklist.clean_items();
+    // The snapshot this run took (--snapshot) goes into the HTML report; a path named in replayed
+    // facts is never read.
+    if let Some(img) = snapshot.as_deref().and_then(render::charts::load_image) {
+        report.images.insert(
+            <crate::check::webcam::Webcam as check::Module>::ID.to_string(),
+            img,
+        );
+    }
     let report = report.with_id();
 
     // Nothing lost: the run is saved before anything else can fail; a failed save only warns.

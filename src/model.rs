@@ -225,6 +225,18 @@ pub struct Report {
     /// Written by every renderer; ignored when computing the id itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_id: Option<String>,
+    /// Images that belong to a module's section (check id -> image), such as the webcam
+    /// snapshot this run took with `--snapshot`. Never serialized: the JSON report and the
+    /// history keep only the snapshot's path, and a replayed report embeds no file from disk.
+    #[serde(skip)]
+    pub images: std::collections::BTreeMap<String, Image>,
+}
+
+/// An image to embed in a report (PNG or JPEG, base64).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub mime: &'static str,
+    pub base64: String,
 }
 
 impl Report {
@@ -238,6 +250,7 @@ impl Report {
             checks,
             exam: None,
             checklist: Vec::new(),
+            images: Default::default(),
             report_id: None,
         }
     }

@@ -47,17 +47,34 @@ fn recorded() -> Report {
     r
 }
 
-/// The recorded report with the webcam snapshot's path (stored relative to the package root, as
-/// `--snapshot tests/fixtures/recorded-webcam.png` run there stores it) made absolute, so the HTML
-/// renderer finds the PNG whatever the current directory.
+/// The recorded report with the webcam snapshot it names (stored relative to the package root,
+/// as `--snapshot tests/fixtures/recorded-webcam.png` run there stores it) attached, as `check`
+/// attaches the snapshot it just took. Renderers never read files named in the facts.
 fn recorded_with_snapshot() -> Report {
     let mut r = recorded();
-    let webcam = r.checks.iter_mut().find(|c| c.id == "webcam").unwrap();
+    let webcam = r.check("webcam").unwrap();
     let path = webcam.facts["snapshot"]["path"].as_str().unwrap();
     assert_eq!(path, "tests/fixtures/recorded-webcam.png");
     let absolute = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    webcam.facts["snapshot"]["path"] = absolute.to_str().unwrap().into();
+    let img = examready::render::charts::load_image(&absolute).expect("the fixture PNG");
+    r.images.insert("webcam".into(), img);
     r
+}
+
+#[test]
+fn a_replayed_report_embeds_no_file_its_facts_name() {
+    // A crafted report naming a picture on the disk must not carry it into the HTML.
+    let mut r = recorded();
+    let absolute = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recorded-webcam.png");
+    let webcam = r.checks.iter_mut().find(|c| c.id == "webcam").unwrap();
+    webcam.facts["snapshot"]["path"] = absolute.to_str().unwrap().into();
+    webcam.facts["snapshot_path"] = absolute.to_str().unwrap().into();
+    let page = html::render(&r);
+    assert!(
+        !page.contains("data:image/png"),
+        "a file named in the facts was embedded"
+    );
+    assert_eq!(Html::parse_document(&page).select(&sel("img")).count(), 0);
 }
 
 fn sel(s: &str) -> Selector {

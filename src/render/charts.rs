@@ -257,11 +257,7 @@ pub fn svg(series: &Series) -> Option<String> {
 }
 
 /// A camera snapshot carried by the facts: its MIME type and base64 text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Snapshot {
-    pub mime: &'static str,
-    pub base64: String,
-}
+pub use crate::model::Image as Snapshot;
 
 fn mime_of_bytes(b: &[u8]) -> Option<&'static str> {
     if b.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -306,8 +302,24 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// Find a camera snapshot in a module's facts: a base64 string under a key containing
-/// `snapshot` (`snapshot_png_base64`, `snapshot.jpeg` ...), or a PNG/JPEG file named by a
-/// `snapshot_path`-like key. Only real PNG or JPEG data is accepted.
+/// `snapshot` (`snapshot_png_base64`, `snapshot.jpeg` ...). Only real PNG or JPEG data is
+/// accepted. Files named in the facts are never read here (see [`load_image`]).
+/// Read a PNG or JPEG file of at most 10 MB, for the caller that knows the file is its own (the
+/// `check` run that just wrote its `--snapshot`).
+pub fn load_image(path: &std::path::Path) -> Option<Snapshot> {
+    const MAX_BYTES: u64 = 10 << 20;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let mime = mime_of_bytes(&bytes)?;
+    Some(Snapshot {
+        mime,
+        base64: base64(&bytes),
+    })
+}
+
 pub fn find_snapshot(facts: &Value) -> Option<Snapshot> {
     fn walk(key: &str, v: &Value) -> Option<Snapshot> {
         match v {
@@ -320,7 +332,6 @@ pub fn find_snapshot(facts: &Value) -> Option<Snapshot> {
                 walk(&k, v)
             }),
             Value::String(s) if key.to_ascii_lowercase().contains("snapshot") => {
-                let lower = key.to_ascii_lowercase();
                 // Base64 text is recognised by what it decodes to, whatever the key's suffix.
                 let b: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
                 let clean = b
@@ -329,20 +340,9 @@ pub fn find_snapshot(facts: &Value) -> Option<Snapshot> {
                 if let (true, Some(mime)) = (clean, mime_of_base64(&b)) {
                     return Some(Snapshot { mime, base64: b });
                 }
-                if !(lower.contains("path") || lower.contains("file")) {
-                    return None;
-                }
-                const MAX_BYTES: u64 = 10 << 20;
-                let meta = std::fs::metadata(s).ok()?;
-                if !meta.is_file() || meta.len() > MAX_BYTES {
-                    return None;
-                }
-                let bytes = std::fs::read(s).ok()?;
-                let mime = mime_of_bytes(&bytes)?;
-                Some(Snapshot {
-                    mime,
-                    base64: base64(&bytes),
-                })
+                // A path is not followed here: renderers read no file (a replayed report could
+                // name any picture on the disk). `load_image` serves the run that took it.
+                None
             }
             _ => None,
         }
@@ -421,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshot_from_base64_or_file_only_if_it_is_an_image() {
+    fn snapshot_from_base64_in_the_facts_or_a_file_the_run_loads() {
         let png = b"\x89PNG\r\n\x1a\nrest-of-file";
         let b64 = base64(png);
         let s = find_snapshot(&json!({"camera": "x", "snapshot_png_base64": b64})).unwrap();
@@ -435,9 +435,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("snap.jpg");
         std::fs::write(&f, [0xff, 0xd8, 0xff, 0xe0, 1, 2]).unwrap();
-        let s = find_snapshot(&json!({"snapshot_path": f})).unwrap();
+        // A file named in the facts is never read by the renderers; the run that took it loads it.
+        assert!(find_snapshot(&json!({"snapshot_path": f})).is_none());
+        let s = load_image(&f).unwrap();
         assert_eq!(s.mime, "image/jpeg");
-        assert!(find_snapshot(&json!({"snapshot_path": dir.path().join("none")})).is_none());
+        assert!(load_image(&dir.path().join("none")).is_none());
+        std::fs::write(&f, b"not a picture").unwrap();
+        assert!(load_image(&f).is_none());
         assert!(find_snapshot(&json!({"resolution": "640x480"})).is_none());
     }
 

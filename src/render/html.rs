@@ -80,7 +80,7 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-fn render_check(out: &mut String, c: &CheckResult) {
+fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapshot>) {
     let st = c.status.as_str();
     let _ = writeln!(
         out,
@@ -120,7 +120,7 @@ fn render_check(out: &mut String, c: &CheckResult) {
         }
         out.push_str("</ul>\n");
     }
-    if let Some(snap) = charts::find_snapshot(&c.facts) {
+    if let Some(snap) = image.cloned().or_else(|| charts::find_snapshot(&c.facts)) {
         let _ = writeln!(
             out,
             "<figure class=\"snapshot\"><img class=\"snapshot\" alt=\"camera snapshot\" src=\"data:{};base64,{}\"><figcaption>What the camera saw during the check.</figcaption></figure>",
@@ -205,7 +205,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</table></section>\n");
     for c in &report.checks {
-        render_check(&mut out, c);
+        render_check(&mut out, c, report.images.get(&c.id));
     }
     if !report.checklist.is_empty() {
         out.push_str(
