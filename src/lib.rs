@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod check;
 pub mod checklist;
 pub mod cli;
+pub mod command;
 pub mod diff;
 pub mod exam;
 pub mod history;

@@ -192,6 +192,8 @@ impl RunnerSection {
 // Value types that validate while parsing, so range errors carry the file position.
 // ---------------------------------------------------------------------------------------------
 
+/// A number in a closed range, checked while the profile is parsed (so errors carry the file
+/// position). Modules define their own with `crate::profile::bounded_f64!`.
 macro_rules! bounded_f64 {
     ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $what:expr) => {
         $(#[$doc])*
@@ -221,6 +223,8 @@ macro_rules! bounded_f64 {
         }
     };
 }
+
+pub(crate) use bounded_f64;
 
 bounded_f64!(
     /// A bandwidth in megabits per second.

@@ -9,9 +9,7 @@ description (what the desktop's sound settings show, e.g. "Monitor of Built-in A
 effort: without `pactl` or a server, it returns `None` and the report uses ALSA's names.
 */
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,40 +57,10 @@ pub enum Side {
 
 /// Run `pactl -f json ARGS` with a time limit; `None` when it is missing, fails or hangs.
 fn pactl_json(args: &[&str], limit: Duration) -> Option<serde_json::Value> {
-    let mut child = Command::new("pactl")
-        .arg("-f")
-        .arg("json")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                let text = reader.join().ok()?;
-                return if status.success() {
-                    serde_json::from_str(&text).ok()
-                } else {
-                    None
-                };
-            }
-            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
+    let mut all = vec!["-f", "json"];
+    all.extend_from_slice(args);
+    let text = crate::command::output_within("pactl", &all, limit)?;
+    serde_json::from_str(&text).ok()
 }
 
 fn parse_device(v: &serde_json::Value) -> Option<ServerDevice> {

@@ -1,7 +1,6 @@
 //! Link facts: network interfaces (wired, Wi-Fi, VPN/tunnel) and proxy settings.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -240,32 +239,7 @@ fn windows_interfaces() -> Vec<Interface> {
 
 /// Run a command with a 2-second limit; its stdout when it succeeded.
 fn run_with_timeout(cmd: &str, args: &[&str]) -> Option<String> {
-    let mut child = Command::new(cmd)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                let mut s = String::new();
-                use std::io::Read;
-                child.stdout.take()?.read_to_string(&mut s).ok()?;
-                return status.success().then_some(s);
-            }
-            Ok(None) if start.elapsed() < Duration::from_secs(2) => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
+    crate::command::output_within(cmd, args, Duration::from_secs(2))
 }
 
 /// Remove `user:password@` from a proxy URL.

@@ -40,38 +40,11 @@ pub struct Webcam;
 // Requirements
 // ---------------------------------------------------------------------------------------------
 
-/// A number in a closed range, checked while the profile is parsed (so errors carry the file
-/// position).
-macro_rules! ranged {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $what:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
-        #[serde(try_from = "f64", into = "f64")]
-        pub struct $name(pub f64);
-
-        impl TryFrom<f64> for $name {
-            type Error = String;
-            fn try_from(v: f64) -> Result<Self, String> {
-                if v.is_finite() && ($min..=$max).contains(&v) {
-                    Ok($name(v))
-                } else {
-                    Err(format!("{} must be between {} and {}, got {v}", $what, $min, $max))
-                }
-            }
-        }
-        impl From<$name> for f64 {
-            fn from(v: $name) -> f64 {
-                v.0
-            }
-        }
-    };
-}
-
-ranged!(
+crate::profile::bounded_f64!(
     /// A fraction between 0 and 1.
     Fraction, 0.0, 1.0, "a fraction"
 );
-ranged!(
+crate::profile::bounded_f64!(
     /// A luma level between 0 and 255.
     LumaLevel, 0.0, 255.0, "a luma level"
 );
