@@ -66,6 +66,7 @@ const TUNNEL_PREFIXES: &[&str] = &[
 ];
 
 /// Classify an interface by name alone (used where the OS gives nothing better).
+#[cfg_attr(not(unix), allow(dead_code))]
 pub fn kind_by_name(name: &str) -> InterfaceKind {
     let n = name.to_ascii_lowercase();
     if n == "lo" || n.starts_with("lo0") || n == "lo0" {

@@ -870,7 +870,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 struct Conn {
     io: Box<dyn Io>,
     /// The socket, to ask how much of what we wrote is still unacknowledged.
-    #[cfg(unix)]
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
     fd: std::os::fd::RawFd,
 }
 
@@ -881,7 +881,7 @@ impl Conn {
         tls: &Result<Arc<rustls::ClientConfig>, String>,
     ) -> Result<Conn, String> {
         let (tcp, _, _) = connect_any(addrs).await.map_err(|(_, e, _)| e)?;
-        #[cfg(unix)]
+        #[cfg(any(target_os = "linux", target_os = "macos"))]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&tcp);
         let io: Box<dyn Io> = if server.scheme() == "https" {
             let cfg = tls.clone()?;
@@ -903,7 +903,7 @@ impl Conn {
         };
         Ok(Conn {
             io,
-            #[cfg(unix)]
+            #[cfg(any(target_os = "linux", target_os = "macos"))]
             fd,
         })
     }
