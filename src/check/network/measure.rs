@@ -1140,7 +1140,7 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
             send_times[sent as usize] = Instant::now();
             match sock.send(&pkt).await {
                 Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused += 1,
+                Err(e) if port_unreachable(&e) => refused += 1,
                 Err(e) => return Err(format!("sending to {target} failed: {e}")),
             }
             sent += 1;
@@ -1163,7 +1163,7 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
         }
         match timeout_at(wake, sock.recv(&mut buf)).await {
             Err(_) => {}
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused += 1,
+            Ok(Err(e)) if port_unreachable(&e) => refused += 1,
             Ok(Err(e)) => return Err(format!("receiving from {target} failed: {e}")),
             Ok(Ok(len)) => {
                 if len >= 12 && &buf[..4] == UDP_ECHO_MAGIC && buf[4..8] == token.to_be_bytes() {
@@ -1188,6 +1188,15 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
         ));
     }
     Ok((sent, got))
+}
+
+/// An ICMP "port unreachable" on a connected UDP socket: ECONNREFUSED on Unix, WSAECONNRESET
+/// on Windows.
+fn port_unreachable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 // --- soak ------------------------------------------------------------------------------------

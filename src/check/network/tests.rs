@@ -669,3 +669,24 @@ fn unreadable_interfaces_skip_the_link_rules() {
     );
     assert_eq!(finding(&j, "net-no-proxy").status, Status::Pass);
 }
+
+/// A closed UDP port answers with ICMP "port unreachable" (ECONNREFUSED here, WSAECONNRESET on
+/// Windows): named as such, not as a failed receive.
+#[test]
+fn udp_to_a_closed_port_is_named_port_unreachable() {
+    let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = free.local_addr().unwrap();
+    drop(free);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let e = rt
+        .block_on(super::measure::udp_loss(
+            target,
+            5,
+            std::time::Duration::from_millis(200),
+        ))
+        .unwrap_err();
+    assert!(e.contains("port unreachable"), "{e}");
+}
