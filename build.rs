@@ -40,8 +40,10 @@ fn from_metadata() -> Option<PathBuf> {
 fn from_registry() -> Option<PathBuf> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
-    let mut found: Vec<PathBuf> = std::fs::read_dir(home.join("registry/src"))
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        // Windows has no HOME; Cargo's home is %USERPROFILE%\.cargo there.
+        .or_else(|| std::env::var_os("USERPROFILE").map(|h| Path::new(&h).join(".cargo")))?;
+    let mut found: Vec<PathBuf> = std::fs::read_dir(home.join("registry").join("src"))
         .ok()?
         .flatten()
         .flat_map(|index| {

@@ -5,7 +5,9 @@
 //! Run: `cargo bench --bench processes` (prints criterion's figures, then the whole-run table).
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(target_os = "linux")]
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
 

@@ -203,8 +203,9 @@ impl Catalogue {
         if let Some(&i) = self.index.get(&(os, n.clone())) {
             return Some(&self.apps[i]);
         }
-        // A kernel name of exactly 15 bytes may be the start of a longer catalogue name.
-        if name.len() == COMM_LEN {
+        // A Linux kernel name of exactly 15 bytes may be the start of a longer catalogue name
+        // (Windows and macOS names are not cut, so a prefix there is another program).
+        if os == OsFamily::Linux && name.len() == COMM_LEN {
             let mut found: Option<usize> = None;
             for ((ios, iname), &i) in &self.index {
                 if *ios == os && iname.len() > COMM_LEN && iname.starts_with(&n) {

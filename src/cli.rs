@@ -271,6 +271,11 @@ fn apply_color(choice: ColorChoice) {
         }
     };
     colored::control::set_override(on);
+    // A Windows 10 console shows ANSI colours as `←[32m` until virtual-terminal processing is on.
+    #[cfg(windows)]
+    if on {
+        let _ = colored::control::set_virtual_terminal(true);
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {

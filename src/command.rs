@@ -19,10 +19,12 @@ pub fn output_within(program: &str, args: &[&str], limit: Duration) -> Option<St
         .spawn()
         .ok()?;
     let mut stdout = child.stdout.take()?;
+    // Bytes, decoded leniently: Windows tools write in the console's code page, and
+    // `read_to_string` would drop the whole output at the first byte that is not UTF-8.
     let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
     });
     let start = Instant::now();
     loop {

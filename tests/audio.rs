@@ -5,6 +5,9 @@
 //!
 //! Under CI=true a test fails when the server cannot start; elsewhere it prints SKIPPED.
 
+// A private PipeWire and the Unix process API: Linux (and Unix) only.
+#![cfg(unix)]
+
 #[path = "support/sound_server.rs"]
 mod sound_server;
 

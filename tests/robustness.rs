@@ -5,9 +5,10 @@
 
 mod support;
 
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use support::{Env, require};
 
@@ -352,7 +353,7 @@ fn a_process_with_a_hostile_name() {
     name.extend(std::iter::repeat_n(b'x', 200));
     let exe = env.dir.path().join(std::ffi::OsStr::from_bytes(&name));
     std::fs::copy("/bin/sleep", &exe).unwrap();
-    let mut child = Command::new(&exe).arg("30").spawn().unwrap();
+    let mut child = std::process::Command::new(&exe).arg("30").spawn().unwrap();
     let o = run(&env, &["--only", "processes", "--json"]);
     let h = run(&env, &["--only", "processes", "-v", "--color", "always"]);
     let _ = child.kill();

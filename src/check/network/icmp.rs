@@ -3,7 +3,9 @@
 //! never privileges. Blocking; run it on a blocking thread.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
 /// Payload marker, so only our own echoes count.
 #[cfg_attr(not(unix), allow(dead_code))]

@@ -870,7 +870,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 struct Conn {
     io: Box<dyn Io>,
     /// The socket, to ask how much of what we wrote is still unacknowledged.
-    #[cfg(unix)]
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
     fd: std::os::fd::RawFd,
 }
 
@@ -881,7 +881,7 @@ impl Conn {
         tls: &Result<Arc<rustls::ClientConfig>, String>,
     ) -> Result<Conn, String> {
         let (tcp, _, _) = connect_any(addrs).await.map_err(|(_, e, _)| e)?;
-        #[cfg(unix)]
+        #[cfg(any(target_os = "linux", target_os = "macos"))]
         let fd = std::os::fd::AsRawFd::as_raw_fd(&tcp);
         let io: Box<dyn Io> = if server.scheme() == "https" {
             let cfg = tls.clone()?;
@@ -903,7 +903,7 @@ impl Conn {
         };
         Ok(Conn {
             io,
-            #[cfg(unix)]
+            #[cfg(any(target_os = "linux", target_os = "macos"))]
             fd,
         })
     }
@@ -1140,7 +1140,7 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
             send_times[sent as usize] = Instant::now();
             match sock.send(&pkt).await {
                 Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused += 1,
+                Err(e) if port_unreachable(&e) => refused += 1,
                 Err(e) => return Err(format!("sending to {target} failed: {e}")),
             }
             sent += 1;
@@ -1163,7 +1163,7 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
         }
         match timeout_at(wake, sock.recv(&mut buf)).await {
             Err(_) => {}
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused += 1,
+            Ok(Err(e)) if port_unreachable(&e) => refused += 1,
             Ok(Err(e)) => return Err(format!("receiving from {target} failed: {e}")),
             Ok(Ok(len)) => {
                 if len >= 12 && &buf[..4] == UDP_ECHO_MAGIC && buf[4..8] == token.to_be_bytes() {
@@ -1188,6 +1188,15 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
         ));
     }
     Ok((sent, got))
+}
+
+/// An ICMP "port unreachable" on a connected UDP socket: ECONNREFUSED on Unix, WSAECONNRESET
+/// on Windows.
+fn port_unreachable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 // --- soak ------------------------------------------------------------------------------------

@@ -580,6 +580,25 @@ fn proxy_sources() {
     assert!(parse_windows_reg("    ProxyEnable    REG_DWORD    0x0\n").is_empty());
 }
 
+/// `netsh interface show interface` as Windows 11 prints it (English, then German).
+#[test]
+fn netsh_interfaces_are_read_in_english_and_not_guessed_otherwise() {
+    let en = "\r\nAdmin State    State          Type             Interface Name\r\n-------------------------------------------------------------------------\r\nEnabled        Connected      Dedicated        Ethernet 2\r\nEnabled        Disconnected   Dedicated        Wi-Fi\r\nEnabled        Connected      Dedicated        OpenVPN TAP-Windows6\r\n";
+    let i = link::parse_netsh_interfaces(en);
+    let got: Vec<(&str, InterfaceKind, bool)> =
+        i.iter().map(|i| (i.name.as_str(), i.kind, i.up)).collect();
+    assert_eq!(
+        got,
+        [
+            ("Ethernet 2", InterfaceKind::Wired, true),
+            ("Wi-Fi", InterfaceKind::Wifi, false),
+            ("OpenVPN TAP-Windows6", InterfaceKind::Tunnel, true),
+        ]
+    );
+    let de = "\r\nAdministratorstatus Status         Typ              Schnittstellenname\r\n-------------------------------------------------------------------------\r\nAktiviert      Verbunden      Dediziert        Ethernet\r\nAktiviert      Getrennt       Dediziert        WLAN\r\n";
+    assert!(link::parse_netsh_interfaces(de).is_empty());
+}
+
 #[test]
 fn interface_names_classify() {
     use link::kind_by_name;
@@ -649,4 +668,25 @@ fn unreadable_interfaces_skip_the_link_rules() {
             .any(|x| x.code == "net-wired" || x.code == "net-no-vpn")
     );
     assert_eq!(finding(&j, "net-no-proxy").status, Status::Pass);
+}
+
+/// A closed UDP port answers with ICMP "port unreachable" (ECONNREFUSED here, WSAECONNRESET on
+/// Windows): named as such, not as a failed receive.
+#[test]
+fn udp_to_a_closed_port_is_named_port_unreachable() {
+    let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = free.local_addr().unwrap();
+    drop(free);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let e = rt
+        .block_on(super::measure::udp_loss(
+            target,
+            5,
+            std::time::Duration::from_millis(200),
+        ))
+        .unwrap_err();
+    assert!(e.contains("port unreachable"), "{e}");
 }

@@ -192,6 +192,41 @@ fn platform_probe() -> DisplayFacts {
         ) -> i32;
         fn GetSystemMetrics(index: i32) -> i32;
     }
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetModuleHandleA(name: *const std::ffi::c_char) -> *mut std::ffi::c_void;
+        fn GetProcAddress(
+            module: *mut std::ffi::c_void,
+            name: *const std::ffi::c_char,
+        ) -> Option<unsafe extern "system" fn() -> isize>;
+    }
+    // A process without a DPI-aware manifest (this one) is shown scaled monitors: 1920x1080 at
+    // 150 % reads 1280x720. Per-monitor awareness on this thread, while enumerating, gives the
+    // real pixels. SetThreadDpiAwarenessContext is Windows 10 1607+, so it is looked up.
+    type SetDpiContext = unsafe extern "system" fn(isize) -> isize;
+    // SAFETY: user32 is loaded (linked above); the name is a NUL-terminated string; the found
+    // function has the documented signature DPI_AWARENESS_CONTEXT(DPI_AWARENESS_CONTEXT).
+    let set_dpi_context: Option<SetDpiContext> = unsafe {
+        let user32 = GetModuleHandleA(c"user32.dll".as_ptr());
+        if user32.is_null() {
+            None
+        } else {
+            GetProcAddress(user32, c"SetThreadDpiAwarenessContext".as_ptr()).map(|f| {
+                std::mem::transmute::<unsafe extern "system" fn() -> isize, SetDpiContext>(f)
+            })
+        }
+    };
+    // DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2 (-4, Windows 10 1703+), else _PER_MONITOR_AWARE
+    // (-3); the previous context is restored afterwards (0 means the call failed).
+    // SAFETY: the function takes and returns a context handle, nothing else.
+    let previous_dpi_context = set_dpi_context
+        .map(|set| unsafe {
+            match set(-4) {
+                0 => set(-3),
+                p => p,
+            }
+        })
+        .filter(|&p| p != 0);
     unsafe extern "system" fn collect(_m: isize, _dc: isize, rect: *mut Rect, data: isize) -> i32 {
         // SAFETY: `data` is the &mut Vec passed below and `rect` is valid for the callback.
         unsafe {
@@ -210,6 +245,10 @@ fn platform_probe() -> DisplayFacts {
             &mut rects as *mut Vec<Rect> as isize,
         )
     };
+    if let (Some(set), Some(p)) = (set_dpi_context, previous_dpi_context) {
+        // SAFETY: restoring the context this thread had.
+        unsafe { set(p) };
+    }
     const SM_DIGITIZER: i32 = 94;
     // SAFETY: GetSystemMetrics has no preconditions.
     let digitizer = unsafe { GetSystemMetrics(SM_DIGITIZER) };
