@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-cargo run --quiet --release -- check "$@"
+# cargo shows its build progress on stderr (the first build takes a few minutes).
+cargo run --release -- check "$@"
