@@ -975,3 +975,18 @@ fn the_same_upload_gets_different_verdicts_per_profile() {
         Status::Fail
     );
 }
+
+#[test]
+fn every_profile_has_its_own_manual_checklist() {
+    let ps = all_profiles();
+    let mut seen = std::collections::HashSet::new();
+    for p in &ps {
+        let items = p.file.checklist.clean_items();
+        assert!(!items.is_empty(), "{} has no manual checklist", p.id);
+        assert!(
+            seen.insert(items.clone()),
+            "{} repeats another profile's checklist",
+            p.id
+        );
+    }
+}
