@@ -613,6 +613,31 @@ struct TransferResult {
 
 /// Goodput per second from cumulative `(seconds, bytes)` samples, from `warmup` to the last
 /// sample. A window shorter than a second (quick runs) gives one figure if it is at least 0.5 s.
+/// Read the byte counter every 100 ms from `start` until `end`: `(seconds, bytes)` samples,
+/// starting with `(0, 0)`. `report` sees the samples so far after each reading (live progress).
+async fn sample_counter(
+    counter: &AtomicU64,
+    start: Instant,
+    end: Instant,
+    mut report: impl FnMut(&[(f64, u64)]),
+) -> Vec<(f64, u64)> {
+    let mut samples = vec![(0.0, 0u64)];
+    let mut tick = start;
+    loop {
+        tick += Duration::from_millis(100);
+        if tick > end {
+            break;
+        }
+        sleep_until(tick).await;
+        samples.push((
+            (tick - start).as_secs_f64(),
+            counter.load(Ordering::Relaxed),
+        ));
+        report(&samples);
+    }
+    samples
+}
+
 pub fn per_second(samples: &[(f64, u64)], warmup: f64) -> Vec<f64> {
     let Some(&(end, _)) = samples.last() else {
         return vec![];
@@ -713,26 +738,14 @@ async fn transfer(
         });
         let _ = timeout_at(end, join_all(futs)).await;
     };
-    let sampler = async {
-        let mut samples = vec![(0.0, 0u64)];
-        let mut tick = start;
-        loop {
-            tick += Duration::from_millis(100);
-            if tick > end {
-                break;
-            }
-            sleep_until(tick).await;
-            let t = (tick - start).as_secs_f64();
-            let b = counter.load(Ordering::Relaxed);
-            samples.push((t, b));
-            if samples.len() % 5 == 0 && samples.len() > 10 {
-                let (t0, b0) = samples[samples.len() - 11];
-                let rate = (b - b0) as f64 * 8.0 / 1e6 / (t - t0);
-                ctx.progress(&format!("{label} {rate:.1} Mbps"));
-            }
+    let sampler = sample_counter(&counter, start, end, |samples| {
+        if samples.len() % 5 == 0 && samples.len() > 10 {
+            let (t, b) = samples[samples.len() - 1];
+            let (t0, b0) = samples[samples.len() - 11];
+            let rate = (b - b0) as f64 * 8.0 / 1e6 / (t - t0);
+            ctx.progress(&format!("{label} {rate:.1} Mbps"));
         }
-        samples
-    };
+    });
     let loaded = loaded_probes(probe_client, probe_url, end, proxy);
     let ((), samples, loaded) = tokio::join!(streams, sampler, loaded);
     let series = per_second(&samples, p.warmup());
@@ -1243,29 +1256,15 @@ async fn soak(
             Err(e) => Some(e.clone()),
         }
     };
-    let sampler = async {
-        let mut samples = vec![(0.0, 0u64)];
-        let mut tick = start;
-        loop {
-            tick += Duration::from_millis(100);
-            if tick > end {
-                break;
-            }
-            sleep_until(tick).await;
-            samples.push((
-                (tick - start).as_secs_f64(),
-                counter.load(Ordering::Relaxed),
+    let sampler = sample_counter(&counter, start, end, |samples| {
+        if samples.len() % 10 == 1 {
+            ctx.progress(&format!(
+                "soak {:.0}/{:.0} s at {mbps} Mbps",
+                samples[samples.len() - 1].0,
+                secs.as_secs_f64()
             ));
-            if samples.len() % 10 == 1 {
-                ctx.progress(&format!(
-                    "soak {:.0}/{:.0} s at {mbps} Mbps",
-                    (tick - start).as_secs_f64(),
-                    secs.as_secs_f64()
-                ));
-            }
         }
-        samples
-    };
+    });
     let loaded = loaded_probes(probe_client, probe_url, end, proxy);
     let (e, samples, loaded) = tokio::join!(up, sampler, loaded);
     if let Some(e) = e {
