@@ -799,113 +799,74 @@ fn every_profile_sets_different_requirements() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sections waiting for their modules
+// Minimums and recommendations agree
 // ---------------------------------------------------------------------------------------------
 
-/// `[network]`, `[microphone]`, `[speaker]` and `[webcam]` are written in the vendor profiles as
-/// blocks whose every line starts with `#> `, to be enabled with `sed -i 's/^#> //'` once their
-/// modules are merged. Until then, check that the blocks keep the convention, parse, and use
-/// only the agreed keys and sensible values. (Once enabled, the strict parser takes over.)
+/// In every profile a minimum (fail) never exceeds the matching recommendation (warn), and a
+/// hard live limit is never stricter than the advised one; no line is left commented out with
+/// the `#> ` marker the vendor profiles used before their module sections existed.
 #[test]
-fn pending_sections_follow_the_convention_and_use_the_agreed_keys() {
-    let keys: HashMap<&str, &[&str]> = HashMap::from([
-        (
-            "network",
-            &[
-                "endpoints",
-                "min_download_mbps",
-                "recommended_download_mbps",
-                "min_upload_mbps",
-                "recommended_upload_mbps",
-                "max_latency_ms",
-                "max_jitter_ms",
-                "max_loss_percent",
-                "max_loaded_latency_increase_ms",
-                "allow_vpn",
-                "allow_proxy",
-                "warn_on_wifi",
-            ][..],
-        ),
-        (
-            "microphone",
-            &["required", "allow_virtual", "allow_headset_mic"][..],
-        ),
-        ("speaker", &["required", "allow_headphones"][..]),
-        (
-            "webcam",
-            &["required", "min_resolution", "allow_virtual_camera"][..],
-        ),
-    ]);
-    let mut blocks = 0;
-    for (id, file, text) in BUILTIN {
-        // The whole file as it will be after `sed`, and the pending lines alone (the keys of
-        // sections written by the module authors themselves are theirs to check).
-        let (mut enabled, mut pending) = (String::new(), String::new());
-        for (n, line) in text.lines().enumerate() {
-            if line.starts_with("#>") {
-                assert!(
-                    line.starts_with("#> "),
-                    "{file}:{}: a pending line must start with \"#> \"",
-                    n + 1
-                );
-                pending.push_str(&line[3..]);
-                pending.push('\n');
-            }
-            enabled.push_str(line.strip_prefix("#> ").unwrap_or(line));
-            enabled.push('\n');
-        }
-        toml::from_str::<toml::Table>(&enabled)
-            .unwrap_or_else(|e| panic!("{file} with its pending sections enabled: {e}"));
-        let table: toml::Table = toml::from_str(&pending)
-            .unwrap_or_else(|e| panic!("{file}'s pending sections alone: {e}"));
-        for (section, allowed) in &keys {
-            let Some(sec) = table.get(*section) else {
-                continue;
-            };
-            blocks += 1;
-            let sec = sec.as_table().unwrap();
-            for (k, v) in sec {
-                assert!(allowed.contains(&k.as_str()), "{file}: [{section}] {k}");
-                match k.as_str() {
-                    "endpoints" => {
-                        for e in v.as_array().unwrap() {
-                            let host = e.get("host").and_then(|h| h.as_str()).unwrap();
-                            let port = e.get("port").and_then(|p| p.as_integer()).unwrap();
-                            assert!(host.contains('.') && (1..=65535).contains(&port));
-                        }
-                    }
-                    "min_resolution" => {
-                        v.as_str().unwrap().parse::<profile::Resolution>().unwrap();
-                    }
-                    k if k.starts_with("allow_") || k == "required" || k == "warn_on_wifi" => {
-                        assert!(v.is_bool(), "{file}: [{section}] {k}")
-                    }
-                    _ => {
-                        let x = v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap();
-                        assert!(x > 0.0, "{file}: [{section}] {k} = {x}");
-                    }
-                }
+fn minimums_never_exceed_their_recommendations() {
+    let mut compared = 0;
+    for p in all_profiles() {
+        let (n, s) = (&p.file.network, &p.file.system);
+        let pairs: [(&str, Option<f64>, Option<f64>); 6] = [
+            (
+                "download Mbps",
+                n.min_download_mbps.map(|v| v.get()),
+                n.recommended_download_mbps.map(|v| v.get()),
+            ),
+            (
+                "upload Mbps",
+                n.min_upload_mbps.map(|v| v.get()),
+                n.recommended_upload_mbps.map(|v| v.get()),
+            ),
+            (
+                "RAM GB",
+                s.min_ram_gb.map(|v| v.get()),
+                s.recommended_ram_gb.map(|v| v.get()),
+            ),
+            (
+                "CPU cores",
+                s.min_cpu_cores.map(f64::from),
+                s.recommended_cpu_cores.map(f64::from),
+            ),
+            // Live limits: the advised maximum is the lower one.
+            (
+                "CPU load %",
+                s.recommended_max_cpu_load_percent.map(|v| v.get()),
+                s.max_cpu_load_percent.map(|v| v.get()),
+            ),
+            (
+                "memory used %",
+                s.recommended_max_memory_used_percent.map(|v| v.get()),
+                s.max_memory_used_percent.map(|v| v.get()),
+            ),
+        ];
+        for (what, low, high) in pairs {
+            if let (Some(low), Some(high)) = (low, high) {
+                compared += 1;
+                assert!(low <= high, "{}: {what}: {low} > {high}", p.id);
             }
         }
-        // Minimums never exceed their recommendations.
-        if let Some(net) = table.get("network") {
-            for dir in ["download", "upload"] {
-                let get = |k: String| {
-                    net.get(&k)
-                        .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
-                };
-                if let (Some(min), Some(rec)) = (
-                    get(format!("min_{dir}_mbps")),
-                    get(format!("recommended_{dir}_mbps")),
-                ) {
-                    assert!(min <= rec, "{id}: {dir} {min} > {rec}");
-                }
-            }
+        if let (Some(min), Some(rec)) = (s.min_resolution, s.recommended_resolution) {
+            compared += 1;
+            assert!(
+                min.width <= rec.width && min.height <= rec.height,
+                "{}: resolution {min} > {rec}",
+                p.id
+            );
         }
     }
-    if blocks == 0 {
-        // After the merge the blocks are enabled and parsed strictly by the profile loader.
-        eprintln!("no pending sections left: they are parsed by the profile loader now");
+    assert!(
+        compared >= 10,
+        "too few pairs compared ({compared}): the profiles lost their figures?"
+    );
+    for (_, file, text) in BUILTIN {
+        assert!(
+            !text.lines().any(|l| l.starts_with("#>")),
+            "{file} still has a commented-out `#> ` line"
+        );
     }
 }
 
