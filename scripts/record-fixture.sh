@@ -22,7 +22,7 @@
 #
 # Needs: unshare, ip, tc, jq, sox, paplay, pactl, pipewire, wireplumber, pipewire-pulse,
 # dbus-daemon (scripts/install-deps.sh test). Takes about a minute. Review `git diff` after, and
-# update the snapshots: INSTA_UPDATE=always cargo test --test report.
+# update the snapshots: INSTA_UPDATE=always cargo test --test main report::.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -34,6 +34,8 @@ done
 cargo build --quiet
 BIN="$ROOT/target/debug/examready"
 WORK=$(mktemp -d)
+# Runs made here are not the developer's: keep them out of the real history.
+export EXAMREADY_DATA_DIR="$WORK/data"
 PW_PIDS_DIR="$WORK/pw"
 cleanup() {
   [ -f "$PW_PIDS_DIR/pw.pid" ] && PW_DIR="$PW_PIDS_DIR" bash "$ROOT/scripts/audio/stop-pipewire.sh" || true
@@ -102,9 +104,9 @@ echo "record-fixture: microphone and speaker (about 5 s)" >&2
 )
 
 # --- webcam -----------------------------------------------------------------------------------
-echo "record-fixture: webcam (cargo test --test webcam record_fixture_webcam_facts)" >&2
+echo "record-fixture: webcam (cargo test --test main webcam::record_fixture_webcam_facts)" >&2
 EXAMREADY_RECORD_WEBCAM="$WORK/webcam.json" \
-  cargo test --quiet --test webcam record_fixture_webcam_facts -- --ignored --exact >&2
+  cargo test --quiet --test main webcam::record_fixture_webcam_facts -- --ignored --exact >&2
 
 # --- assemble and judge -----------------------------------------------------------------------
 jq --arg hostile "$HOSTILE" \

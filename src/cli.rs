@@ -664,7 +664,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         }
     };
     crate::runner::quiet_panics();
-    let spinners_on = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let spinners_on = std::io::stderr().is_terminal() && !crate::ci::in_ci();
     let (events, spinners) = render::progress::spinners(spinners_on);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -11,6 +11,7 @@ pub mod audio;
 pub mod catalogue;
 pub mod check;
 pub mod checklist;
+pub mod ci;
 pub mod cli;
 pub mod command;
 pub mod diff;

@@ -3,20 +3,19 @@
 //! into the virtual speaker and runs the real `examready` binary, whose microphone records the
 //! virtual microphone through cpal and ALSA's pulse plugin.
 //!
-//! Under CI=true a test fails when the server cannot start; elsewhere it prints SKIPPED.
+//! In CI (`CI=true` or `1`) a test fails when the server cannot start; elsewhere it prints SKIPPED.
 
 // A private PipeWire and the Unix process API: Linux (and Unix) only.
 #![cfg(unix)]
 
-#[path = "support/sound_server.rs"]
-mod sound_server;
-
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sound_server::{Options, SoundServer, require};
+
+use crate::support::output_within;
+use crate::support::sound_server::{self, Options, SoundServer, start_or_skip};
 
 /// The -20 dBFS (RMS) sine's amplitude: 10^(-20/20) * sqrt(2).
 const TONE_20_AMPLITUDE: &str = "0.141421";
@@ -69,28 +68,14 @@ impl Run {
 
 /// Run `examready check --json ARGS` in `env`, killing it if it hangs.
 fn examready(env: &[(String, String)], args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_examready"));
+    let mut cmd = crate::support::examready();
     sound_server::apply_env(&mut cmd, env);
     cmd.arg("check")
         .arg("--json")
         .args(args)
-        .env_remove("EXAMREADY_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdin(Stdio::null());
     let start = Instant::now();
-    let mut child = cmd.spawn().expect("cannot run examready");
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("examready {args:?} hung for 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = output_within(&mut cmd, Duration::from_secs(90));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
@@ -143,7 +128,7 @@ fn file_peak_dbfs(file: &Path) -> f64 {
 
 #[test]
 fn tone_at_minus_20_dbfs_passes_and_is_measured_within_1_db() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let tone = sine(&server, "tone.wav", 12.0, TONE_20_AMPLITUDE);
@@ -192,7 +177,7 @@ fn tone_at_minus_20_dbfs_passes_and_is_measured_within_1_db() {
 
 #[test]
 fn speech_passes_with_its_peak_measured_within_1_db() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     // One sentence of about 2 s, repeated: every 3 s recording holds a whole sentence.
@@ -215,7 +200,7 @@ fn speech_passes_with_its_peak_measured_within_1_db() {
 
 #[test]
 fn silence_fails_as_muted_or_broken() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let run = mic(&server, &["--quick"]);
@@ -237,7 +222,7 @@ fn silence_fails_as_muted_or_broken() {
 
 #[test]
 fn tone_at_minus_70_dbfs_fails_too_quiet() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let tone = sine(&server, "quiet.wav", 12.0, TONE_70_AMPLITUDE);
@@ -253,7 +238,7 @@ fn tone_at_minus_70_dbfs_fails_too_quiet() {
 
 #[test]
 fn full_scale_square_wave_warns_clipping() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let square = sound_server::sox(
@@ -273,7 +258,7 @@ fn full_scale_square_wave_warns_clipping() {
 
 #[test]
 fn white_noise_at_minus_30_dbfs_warns_noisy_room() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let noise = sound_server::sox(
@@ -294,7 +279,7 @@ fn white_noise_at_minus_30_dbfs_warns_noisy_room() {
 
 #[test]
 fn virtual_device_from_the_catalogue_follows_the_profile() {
-    let Some(server) = require(&Options {
+    let Some(server) = start_or_skip(&Options {
         source_description: "BlackHole 2ch".into(),
         ..Options::default()
     }) else {
@@ -330,7 +315,7 @@ fn virtual_device_from_the_catalogue_follows_the_profile() {
 
 #[test]
 fn headset_microphone_fails_under_onvue() {
-    let Some(server) = require(&Options {
+    let Some(server) = start_or_skip(&Options {
         source_description: "USB Headset Microphone".into(),
         ..Options::default()
     }) else {
@@ -346,7 +331,7 @@ fn headset_microphone_fails_under_onvue() {
 
 #[test]
 fn speak_mode_wants_speech_above_the_noise_floor() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let speech = sound_server::speech(server.dir.path(), "I am ready for my exam.", 8);
@@ -371,7 +356,7 @@ fn speak_mode_wants_speech_above_the_noise_floor() {
 
 #[test]
 fn mic_flag_picks_a_device_or_fails_with_the_list() {
-    let Some(server) = require(&Options::default()) else {
+    let Some(server) = start_or_skip(&Options::default()) else {
         return;
     };
     let run = mic(&server, &["--quick", "--mic", "no such microphone"]);
@@ -413,7 +398,7 @@ fn mic_flag_picks_a_device_or_fails_with_the_list() {
 
 #[test]
 fn speaker_opens_plays_a_tone_and_flags_headphones() {
-    let Some(server) = require(&Options {
+    let Some(server) = start_or_skip(&Options {
         sink_description: "Headphones (USB Audio)".into(),
         ..Options::default()
     }) else {

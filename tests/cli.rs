@@ -1,7 +1,6 @@
 //! The real binary: JSON report, exit codes, usage and profile errors.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 #[test]
 fn system_and_processes_json_on_this_machine() {

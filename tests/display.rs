@@ -1,10 +1,10 @@
 //! Monitors counted for real: Xorg with the dummy video driver gives real RandR outputs on a
 //! headless machine (Xvfb always shows one monitor, so it cannot test the two-monitor rule).
 
-mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::*;
+
+use crate::support::*;
 
 struct Xorg {
     child: Child,

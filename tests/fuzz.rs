@@ -11,6 +11,8 @@ use examready::model::{Status, Verdict};
 use examready::profile::{self, BUILTIN};
 use serde_json::{Value, json};
 
+use crate::support::examready;
+
 /// xorshift64*: tiny, deterministic, good enough to pick mutations.
 struct Rng(u64);
 
@@ -306,7 +308,7 @@ fn mutate_json(rng: &mut Rng, v: &Value) -> Value {
 /// A real report of this machine: the system and processes modules' facts.
 fn real_report() -> Value {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_examready"))
+    let out = examready()
         .args(["check", "--only", "system,processes", "--json"])
         .env("EXAMREADY_DATA_DIR", dir.path())
         .output()
@@ -443,7 +445,7 @@ fn the_binary_judges_random_files_without_panicking() {
         };
         let path = dir.path().join(format!("r{i}.json"));
         std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_examready"))
+        let out = examready()
             .args(["judge", path.to_str().unwrap(), "-v"])
             .env("EXAMREADY_DATA_DIR", dir.path())
             .output()

@@ -2,15 +2,14 @@
 //! report, and small misbehaving servers for each fault (HTTP 500, a stall and a reset in the
 //! middle of a body, TLS to plain TCP, a refused port, a `.invalid` name, a dead proxy).
 
-mod net_support;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use net_support::{Serve, check, profile};
+use crate::support::examready;
+use crate::support::net::{PROXY_VARS, Run, Serve, check, profile};
 
 /// Short measurements so the suite stays quick; the accuracy tests use the defaults.
 const SHORT: &str = "test_seconds = 2\nlatency_probes = 8\nloss_packets = 200\n";
@@ -379,7 +378,7 @@ fn reset(s: TcpStream) {
     drop(s);
 }
 
-fn assert_precise_failure(run: &net_support::Run) {
+fn assert_precise_failure(run: &Run) {
     assert_eq!(run.code, 1, "{:#}", run.network());
     assert_eq!(
         run.network()["status"],
@@ -505,9 +504,9 @@ fn a_proxy_pointing_nowhere_is_named() {
 #[test]
 fn default_profile_fails_fast_without_a_network() {
     // This machine has no outside network: every OnVUE endpoint must fail precisely, in time.
-    let mut cmd = std::process::Command::new(net_support::BIN);
+    let mut cmd = examready();
     cmd.args(["check", "--only", "network", "--json", "--quick"]);
-    for v in net_support::PROXY_VARS {
+    for v in PROXY_VARS {
         cmd.env_remove(v);
     }
     let start = std::time::Instant::now();

@@ -1,27 +1,22 @@
 //! Accuracy of the network module on links shaped by the kernel, inside private network
 //! namespaces (`unshare -rn`): rate with `tc tbf` against iperf3 on the same link, loss with
 //! nftables random drop, delay with an iptables NFQUEUE rule (nft's `queue` is not built here) and a delaying program (the `nfqdelay_helper`
-//! below, run from this very test binary). Under CI=true these fail if they cannot run.
+//! below, run from this very test binary). In CI (`CI=true` or `1`) these fail if they cannot run.
 
-mod net_support;
-
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use net_support::{BIN, require};
+use crate::support::net::PROXY_VARS;
+use crate::support::{examready, have, require};
 
 /// The scenarios share two cores with everything else: one at a time keeps timing honest.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn tools_ready() -> Result<(), String> {
     for tool in ["unshare", "ip", "tc", "nft", "iptables", "iperf3"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
+        if !have(tool) {
             return Err(format!(
                 "{tool} is not installed (scripts/install-deps.sh test)"
             ));
@@ -43,6 +38,7 @@ fn tools_ready() -> Result<(), String> {
 
 const PRELUDE: &str = r#"
 set -eu
+BIN=$1
 PIDS=""
 trap 'kill $PIDS 2>/dev/null || true' EXIT
 ip link set lo up
@@ -59,17 +55,20 @@ check() { # $1 = output file, rest = extra flags
 }
 "#;
 
-/// Run `body` under `unshare -rn` with `$BIN`, `$DIR` and `$TEST_EXE` set; returns stderr.
+/// Run `body` under `unshare -rn` with `$BIN` (the binary, with the builder's private
+/// environment), `$DIR` and `$TEST_EXE` set; returns stderr.
 fn in_namespace(dir: &Path, body: &str) -> String {
     let script = dir.join("run.sh");
     std::fs::write(&script, format!("{PRELUDE}\n{body}\n")).unwrap();
-    let mut cmd = Command::new("unshare");
-    cmd.args(["-rn", "sh"])
-        .arg(&script)
-        .env("BIN", BIN)
-        .env("DIR", dir)
+    let mut cmd = examready().through([
+        OsStr::new("unshare"),
+        OsStr::new("-rn"),
+        OsStr::new("sh"),
+        script.as_os_str(),
+    ]);
+    cmd.env("DIR", dir)
         .env("TEST_EXE", std::env::current_exe().unwrap());
-    for v in net_support::PROXY_VARS {
+    for v in PROXY_VARS {
         cmd.env_remove(v);
     }
     let out = cmd.output().expect("run the namespace script");
@@ -245,7 +244,7 @@ fn latency_matches_a_known_nfqueue_delay() {
         r#"
 tc qdisc add dev lo root tbf rate 10mbit burst 32kbit latency 400ms
 start_serve
-EXAMREADY_NFQDELAY="7 25" "$TEST_EXE" --ignored --exact nfqdelay_helper --nocapture >"$DIR/delay.out" 2>&1 &
+EXAMREADY_NFQDELAY="7 25" "$TEST_EXE" --ignored --exact network_kernel::nfqdelay_helper --nocapture >"$DIR/delay.out" 2>&1 &
 PIDS="$PIDS $!"
 sleep 0.5
 iptables -A OUTPUT -o lo -j NFQUEUE --queue-num 7 --queue-bypass

@@ -1,7 +1,6 @@
 //! Real processes with prohibited names, found through sysinfo by the real binary.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 fn processes_report() -> serde_json::Value {
     let out = examready()

@@ -5,12 +5,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use assert_cmd::Command;
 use examready::catalogue::{COMM_LEN, Catalogue, OsFamily, normalize_process_name};
 use examready::check;
 use examready::model::Status;
 use examready::profile::{self, BUILTIN, Profile, show};
 use serde_json::{Value, json};
+
+use crate::support::{OutputAssertExt, examready};
 
 const IDS: [&str; 7] = [
     "onvue",
@@ -24,10 +25,6 @@ const IDS: [&str; 7] = [
 
 fn all_profiles() -> Vec<Profile> {
     show::builtin_profiles().unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn bin() -> Command {
-    Command::cargo_bin("examready").unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,7 +189,7 @@ fn readme_table_matches_the_profiles() {
     assert!(
         current == table,
         "README.md's table of profile requirements differs from checks/*.toml; regenerate it \
-         with `EXAMREADY_UPDATE_README=1 cargo test --test profiles readme`.\n--- README\n{current}\n--- files\n{table}"
+         with `EXAMREADY_UPDATE_README=1 cargo test --test main profiles::readme`.\n--- README\n{current}\n--- files\n{table}"
     );
     // Every profile is a column and a few known figures are in the right place.
     for id in IDS {
@@ -696,7 +693,7 @@ fn toml_output_parses_back_to_the_same_profile() {
         assert_eq!(json_of(&back), json_of(&p), "{name}");
         assert!(back.inherits.is_empty(), "the printed file is complete");
         // And through the binary, byte for byte after the header.
-        let out = bin()
+        let out = examready()
             .args(["profile", "show", &name, "--toml"])
             .assert()
             .success()
@@ -710,7 +707,7 @@ fn toml_output_parses_back_to_the_same_profile() {
 
 #[test]
 fn profiles_lists_each_on_one_line_and_show_groups_per_section() {
-    let out = bin()
+    let out = examready()
         .arg("profiles")
         .assert()
         .success()
@@ -731,7 +728,7 @@ fn profiles_lists_each_on_one_line_and_show_groups_per_section() {
     }
     assert!(out.contains("Pearson OnVUE (default)"), "{out}");
 
-    let out = bin()
+    let out = examready()
         .args(["profile", "show", "psi"])
         .assert()
         .success()
@@ -758,7 +755,7 @@ fn profiles_lists_each_on_one_line_and_show_groups_per_section() {
         "x.toml",
         "[profile]\nextends = \"examity\"\n[system]\nmin_ram_gb = 3\n",
     );
-    let out = bin()
+    let out = examready()
         .args(["profile", "show", &child])
         .assert()
         .success()
@@ -772,7 +769,7 @@ fn profiles_lists_each_on_one_line_and_show_groups_per_section() {
     );
     assert!(out.contains("min_ram_gb    3"), "{out}");
 
-    let err = bin()
+    let err = examready()
         .args(["profile", "show", "nope"])
         .assert()
         .code(2)

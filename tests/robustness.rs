@@ -3,14 +3,12 @@
 //! Each test is a regression test for a bug found by doing exactly that. Exit codes: 0 ready,
 //! 1 not ready, 2 usage/profile/internal error, 130 interrupted.
 
-mod support;
-
 #[cfg(unix)]
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use support::{Env, require};
+use crate::support::{Env, require};
 
 /// What a run printed.
 struct Out {

@@ -20,6 +20,8 @@ use examready::model::{Judgement, Status};
 use examready::profile::{self, Profile, Resolution};
 use image::{Rgb, RgbImage, imageops};
 
+use crate::support::{examready, output_within, skip_or_fail};
+
 fn photo() -> &'static RgbImage {
     static P: OnceLock<RgbImage> = OnceLock::new();
     P.get_or_init(|| {
@@ -531,13 +533,6 @@ fn busy_finder_names_the_process_holding_the_device() {
 // The real binary on this machine.
 // ---------------------------------------------------------------------------------------------
 
-fn skip_or_fail(reason: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("cannot set up the test: {reason}");
-    }
-    eprintln!("SKIPPED: {reason}");
-}
-
 fn has_video_devices() -> bool {
     std::fs::read_dir("/dev").is_ok_and(|d| {
         d.flatten()
@@ -570,13 +565,10 @@ fn no_camera_is_reported_with_a_remedy_and_the_report_is_complete() {
         return skip_or_fail("this machine has video devices; the no-camera path needs none");
     }
     let started = Instant::now();
-    let out = assert_cmd::Command::cargo_bin("examready")
-        .unwrap()
-        .args(["--json", "--quick"])
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let out = output_within(
+        examready().args(["--json", "--quick"]).env("NO_COLOR", "1"),
+        Duration::from_secs(120),
+    );
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(1), "not ready without a camera");
     let v = report(&out);
@@ -613,20 +605,19 @@ fn no_camera_is_reported_with_a_remedy_and_the_report_is_complete() {
     // The flags reach the module; no snapshot without a frame.
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("me.png");
-    let out = assert_cmd::Command::cargo_bin("examready")
-        .unwrap()
-        .args([
-            "--json",
-            "--only",
-            "webcam",
-            "--camera",
-            "Brio",
-            "--snapshot",
-        ])
-        .arg(&shot)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
+    let out = output_within(
+        examready()
+            .args([
+                "--json",
+                "--only",
+                "webcam",
+                "--camera",
+                "Brio",
+                "--snapshot",
+            ])
+            .arg(&shot),
+        Duration::from_secs(60),
+    );
     let v = report(&out);
     let w = webcam_check(&v);
     assert_eq!(w["facts"]["requested_camera"], "Brio");
@@ -640,7 +631,6 @@ fn listed_but_unusable_cameras_fail_in_a_private_dev() {
         return skip_or_fail("fake video devices need Linux mount namespaces");
     }
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/fakecam.sh");
-    let bin = assert_cmd::cargo::cargo_bin("examready");
     let probe = Command::new(&script).args(["1", "true"]).output();
     match probe {
         Ok(o) if o.status.success() => {}
@@ -652,12 +642,12 @@ fn listed_but_unusable_cameras_fail_in_a_private_dev() {
         }
         Err(e) => return skip_or_fail(&format!("cannot run scripts/fakecam.sh: {e}")),
     }
-    let out = Command::new(&script)
-        .arg("2")
-        .arg(&bin)
-        .args(["--json", "--only", "webcam", "--snapshot"])
+    let mut cmd = examready();
+    cmd.args(["--json", "--only", "webcam", "--snapshot"])
         .arg(std::env::temp_dir().join(format!("examready-fakecam-{}.png", std::process::id())))
-        .env("NO_COLOR", "1")
+        .env("NO_COLOR", "1");
+    let out = cmd
+        .through([script.as_os_str(), "2".as_ref()])
         .output()
         .unwrap();
     assert_eq!(

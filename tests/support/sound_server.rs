@@ -9,8 +9,6 @@
 //! directories, so tests run in parallel without meeting each other. Every process started is
 //! killed by its pid when the server is dropped.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -97,16 +95,6 @@ pub fn apply_env(cmd: &mut Command, env: &[(String, String)]) {
     }
 }
 
-fn have(program: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 impl SoundServer {
     /// Start a private PipeWire. Errors say what is missing or what failed.
     pub fn start(opts: &Options) -> Result<SoundServer, String> {
@@ -118,7 +106,7 @@ impl SoundServer {
             "pactl",
             "paplay",
         ] {
-            if !have(p) {
+            if !super::have(p) {
                 return Err(format!(
                     "{p} is not installed (scripts/install-deps.sh test installs it)"
                 ));
@@ -366,19 +354,12 @@ impl Drop for Player {
     }
 }
 
-/// Start a server, or: under CI=true fail with the reason; elsewhere print a loud SKIPPED and
-/// return `None`.
-pub fn require(opts: &Options) -> Option<SoundServer> {
-    match SoundServer::start(opts) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("cannot start the test sound server under CI: {e}");
-            }
-            eprintln!("SKIPPED: cannot start a sound server: {e}");
-            None
-        }
-    }
+/// Start a server, or (see `support::skip_or_fail`): under CI fail with the reason; elsewhere
+/// print a loud SKIPPED and return `None`.
+pub fn start_or_skip(opts: &Options) -> Option<SoundServer> {
+    SoundServer::start(opts)
+        .map_err(|e| super::skip_or_fail(&format!("cannot start a sound server: {e}")))
+        .ok()
 }
 
 /// Make a test signal with sox (no dither, so full scale stays full scale).

@@ -1,12 +1,11 @@
 //! Shared by the network tests: a real `examready serve`, test profiles, and running the check.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_examready");
+use super::{Examready, examready};
 
 /// Proxy variables removed from every child unless a test sets them on purpose.
 pub const PROXY_VARS: &[&str] = &[
@@ -26,11 +25,14 @@ pub struct Serve {
     pub addr: String,
     /// Kept open so serve's later lines have somewhere to go.
     _stderr: BufReader<std::process::ChildStderr>,
+    /// Its private HOME and history, kept while it runs.
+    _cmd: Examready,
 }
 
 impl Serve {
     pub fn start() -> Serve {
-        let mut child = Command::new(BIN)
+        let mut cmd = examready();
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -51,6 +53,7 @@ impl Serve {
             child,
             addr,
             _stderr: stderr,
+            _cmd: cmd,
         }
     }
     pub fn url(&self) -> String {
@@ -111,7 +114,7 @@ impl Run {
 
 /// `examready check --only network --json --profile P --server S [extra]`, with `env` set.
 pub fn check(profile: &Path, server: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = examready();
     cmd.args([
         "check", "--only", "network", "--json", "--color", "never", "--server", server,
     ])
@@ -141,16 +144,4 @@ pub fn check(profile: &Path, server: &str, extra: &[&str], env: &[(&str, &str)])
         elapsed,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-/// Fail under CI=true, else print a loud SKIPPED line; returns false when the test must stop.
-pub fn require(ok: bool, reason: &str) -> bool {
-    if ok {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("cannot set up the real part under CI=true: {reason}");
-    }
-    eprintln!("SKIPPED: {reason}");
-    false
 }

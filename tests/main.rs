@@ -1,0 +1,22 @@
+//! The integration tests, as one test binary (`autotests = false` in Cargo.toml): each file under
+//! tests/ is a module here, and they share `support` (tests/support/). Run one area with
+//! `cargo test --test main <module>::`, e.g. `cargo test --test main report::`.
+//!
+//! Every run of the real binary goes through `support::examready()` (or `support::Env`), which
+//! gives it a private HOME and history; `support::guard` checks that no test goes around it and
+//! that every file here is listed below.
+
+mod support;
+
+mod audio;
+mod cli;
+mod display;
+mod fuzz;
+mod network;
+mod network_kernel;
+mod processes;
+mod profiles;
+mod report;
+mod robustness;
+mod runner;
+mod webcam;
