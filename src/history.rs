@@ -2,29 +2,48 @@
 History: every `examready check` run is saved as its JSON report in the platform's data folder
 (`directories`: `~/.local/share/examready/history` on Linux, `~/Library/Application Support/...`
 on macOS, `%APPDATA%\...` on Windows; `EXAMREADY_DATA_DIR` overrides it, for tests and portable
-use). Files are written atomically and named `<UTC time>-<report id>.json`, so they sort by time.
+use). Files are written atomically and named `<UTC time>-<report id>-<save sequence>.json`: the
+sequence is one more than the highest in the folder, so it orders the runs by when they were
+saved even when the clock was wrong. Names written before the sequence existed,
+`<UTC time>-<report id>.json`, are still read; they were saved before any sequenced run, and
+among themselves are ordered by modification time.
 
-Reading never fails because of one bad file: a corrupt or unreadable report is set aside (renamed
-to `*.corrupt`) with a warning and the others are used. A report written by a newer examready (a
-higher `schema_version`) is left as it is, with a warning, so that going back to an older version
-loses nothing.
+Only files named that way are runs. Anything else in the folder (a user's `my-backup.json`, a
+set-aside `*.corrupt` file) is never read, renamed or deleted; a foreign `*.json` file is
+skipped with a warning. Only regular files are read, never through a link, never blocking (a
+FIFO named like a run is skipped with a warning, see [`crate::textfile`]), and at most
+[`MAX_REPORT_BYTES`](crate::textfile::MAX_REPORT_BYTES) of them.
 
-The history is bounded: after each save only the newest [`MAX_RUNS`] runs are kept (and the newest
-[`MAX_RUNS`] set-aside files), the oldest deleted first, so daily use never fills the disk.
+Reading never fails because of one bad file: a run whose content is corrupt (or too large) is set
+aside (renamed to `*.corrupt`) with a warning and the others are used. A run that cannot be
+opened (permissions, not a regular file), or that a newer examready wrote (a higher
+`schema_version`), is left as it is, with a warning, so that going back to an older version
+loses nothing. Runs dated in the future (a clock that was wrong) are counted in a warning.
+
+The history is bounded: after each save only the [`MAX_RUNS`] most recently saved runs are kept,
+the earliest saved deleted first, never the run just saved, so daily use never fills the disk.
 */
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Context, bail};
 
 use crate::model::Report;
 use crate::render::{json, output};
+use crate::textfile::{self, TextError};
 
 /// The environment variable that moves the data folder (history lives in `<it>/history`).
 pub const DATA_DIR_ENV: &str = "EXAMREADY_DATA_DIR";
 
 /// How many runs the history keeps (a run a day for more than six months).
 pub const MAX_RUNS: usize = 200;
+
+/// How many foreign `*.json` files in the folder are named in warnings (the rest are counted).
+const MAX_FOREIGN_NAMED: usize = 5;
+
+/// A run dated more than this after the present was saved while the clock was wrong.
+const FUTURE_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
 
 /// One saved run.
 #[derive(Debug, Clone)]
@@ -38,7 +57,7 @@ pub struct Entry {
 /// What reading the history found.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Oldest first.
+    /// In the order they were saved, the most recent last.
     pub entries: Vec<Entry>,
     /// One line per file that was set aside or could not be read.
     pub warnings: Vec<String>,
@@ -74,57 +93,46 @@ impl Store {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create the history folder {}", self.dir.display()))?;
         let id = report.content_id();
-        let name = format!("{}-{id}.json", report.time.strftime("%Y%m%dT%H%M%SZ"));
+        let seq = std::fs::read_dir(&self.dir)
+            .map(|r| scan(r).runs.iter().filter_map(|r| r.seq).max())
+            .ok()
+            .flatten()
+            .map_or(1, |s| s.saturating_add(1));
+        let name = format!("{}-{id}-{seq}.json", report.time.strftime("%Y%m%dT%H%M%SZ"));
         let path = self.dir.join(name);
         output::write_atomic(&path, json::render(report).as_bytes())?;
-        self.prune(MAX_RUNS);
+        self.prune(MAX_RUNS, &path);
         Ok(path)
     }
 
-    /// Delete all but the newest `keep` runs (and the newest `keep` set-aside files), and
-    /// temporary files more than an hour old (a run killed while saving). Names start with the
-    /// UTC time, so they sort by age. Errors are ignored: pruning is tidying.
-    pub fn prune(&self, keep: usize) {
+    /// Delete all but the `keep` most recently saved runs, never `saved` (the run just saved),
+    /// and temporary files more than an hour old (a run killed while saving). Only regular files
+    /// named as examready names runs are deleted: set-aside and foreign files stay. Errors are
+    /// ignored: pruning is tidying.
+    pub fn prune(&self, keep: usize, saved: &Path) {
         let Ok(read_dir) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let mut runs = Vec::new();
-        let mut corrupt = Vec::new();
-        for path in read_dir.filter_map(|e| e.ok().map(|e| e.path())) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.starts_with('.') {
-                // A temporary file left by a run that was killed while saving.
-                let stale = path.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+        let scan = scan(read_dir);
+        for tmp in &scan.temporary {
+            let stale = std::fs::symlink_metadata(tmp)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| {
                     t.elapsed()
                         .is_ok_and(|age| age > std::time::Duration::from_secs(3600))
                 });
-                if name.ends_with(".tmp") && stale {
-                    let _ = std::fs::remove_file(&path);
-                }
-                continue;
-            }
-            if !path.is_file() {
-                continue;
-            }
-            if name.ends_with(".json") {
-                runs.push(path);
-            } else if name.contains(".json.corrupt") {
-                corrupt.push(path);
+            if stale {
+                let _ = std::fs::remove_file(tmp);
             }
         }
-        for mut list in [runs, corrupt] {
-            list.sort();
-            let excess = list.len().saturating_sub(keep);
-            for old in &list[..excess] {
-                let _ = std::fs::remove_file(old);
-            }
+        let runs: Vec<&Run> = scan.runs.iter().filter(|r| r.regular).collect();
+        let excess = runs.len().saturating_sub(keep);
+        for old in runs.iter().filter(|r| r.path != saved).take(excess) {
+            let _ = std::fs::remove_file(&old.path);
         }
     }
 
-    /// Every saved run, oldest first. A missing folder is an empty history.
+    /// Every saved run, in the order they were saved. A missing folder is an empty history.
     pub fn load(&self) -> Loaded {
         let mut loaded = Loaded::default();
         let read_dir = match std::fs::read_dir(&self.dir) {
@@ -143,45 +151,150 @@ impl Store {
                 return loaded;
             }
         };
-        let mut paths: Vec<PathBuf> = read_dir
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|x| x == "json")
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            match read_report(&path) {
+        let scan = scan(read_dir);
+        // Repeated on every command: a folder full of them is summed up.
+        for path in scan.foreign.iter().take(MAX_FOREIGN_NAMED) {
+            loaded.warnings.push(format!(
+                "history: {} is not named like a run examready saved \
+                 (<UTC time>-<report id>.json); left as it is",
+                path.display()
+            ));
+        }
+        if let Some(more) = scan
+            .foreign
+            .len()
+            .checked_sub(MAX_FOREIGN_NAMED)
+            .filter(|n| *n > 0)
+        {
+            loaded.warnings.push(format!(
+                "history: {more} more *.json files in {} are not runs examready saved; left as \
+                 they are",
+                self.dir.display()
+            ));
+        }
+        for run in scan.runs {
+            match read_report_from(&run.path, textfile::Source::Stored) {
                 Ok(report) => loaded.entries.push(Entry {
                     id: report.content_id(),
-                    path,
+                    path: run.path,
                     report,
                 }),
-                // Newer, or not readable by this user (permissions): not corrupt, left alone.
-                Err(e)
-                    if e.is::<NewerSchema>()
-                        || e.chain().any(|c| {
-                            matches!(
-                                c.downcast_ref::<crate::textfile::TextError>(),
-                                Some(crate::textfile::TextError::Io(_))
-                            )
-                        }) =>
-                {
-                    loaded
-                        .warnings
-                        .push(format!("history: {e:#}; left as it is"))
-                }
-                Err(e) => loaded.warnings.push(set_aside(&path, &e)),
+                Err(e) if left_alone(&e) => loaded
+                    .warnings
+                    .push(format!("history: {e:#}; left as it is")),
+                Err(e) => loaded.warnings.push(set_aside(&run.path, &e)),
             }
         }
-        loaded
+        let now = jiff::Timestamp::now();
+        let ahead = loaded
             .entries
-            .sort_by(|a, b| a.report.time.cmp(&b.report.time).then(a.path.cmp(&b.path)));
+            .iter()
+            .filter(|e| e.report.time.duration_since(now) > FUTURE_SLACK)
+            .count();
+        if ahead > 0 {
+            let (runs, are) = if ahead == 1 {
+                ("run is", "it was")
+            } else {
+                ("runs are", "they were")
+            };
+            loaded.warnings.push(format!(
+                "history: {ahead} {runs} dated in the future; your clock may have been wrong \
+                 when {are} saved (runs are ordered by when they were saved, not by their dates)"
+            ));
+        }
         loaded
     }
+}
+
+/// Not the content's fault: a newer examready's report, or a file that could not be opened or
+/// is not a regular file. Such a file is left as it is.
+fn left_alone(e: &anyhow::Error) -> bool {
+    e.is::<NewerSchema>()
+        || e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<TextError>(),
+                Some(TextError::Io(_) | TextError::NotRegular(_) | TextError::Folder)
+            )
+        })
+}
+
+/// A file named as examready names a run.
+#[derive(Debug)]
+struct Run {
+    path: PathBuf,
+    /// The save sequence; `None` for a name written before it existed.
+    seq: Option<u64>,
+    modified: Option<SystemTime>,
+    /// A regular file (not a link, a folder, a FIFO ...): only these are ever deleted.
+    regular: bool,
+}
+
+/// What the history folder holds.
+#[derive(Debug, Default)]
+struct Scan {
+    /// In the order they were saved: names without a sequence first (the older examready's),
+    /// then by sequence; ties by modification time, then by name (which starts with the time).
+    runs: Vec<Run>,
+    /// Other `*.json` files: not examready's, never touched.
+    foreign: Vec<PathBuf>,
+    /// Temporary files of atomic writes (`.<name>.json.<...>.tmp`).
+    temporary: Vec<PathBuf>,
+}
+
+fn scan(read_dir: std::fs::ReadDir) -> Scan {
+    let mut found = Scan::default();
+    for entry in read_dir.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(hidden) = name.strip_prefix('.') {
+            if hidden.ends_with(".tmp") && hidden.contains(".json.") {
+                found.temporary.push(path);
+            }
+            continue;
+        }
+        match run_sequence(&name) {
+            Some(seq) => {
+                // Not followed: the link itself, never its target.
+                let meta = std::fs::symlink_metadata(&path).ok();
+                found.runs.push(Run {
+                    seq,
+                    modified: meta.as_ref().and_then(|m| m.modified().ok()),
+                    regular: meta.is_some_and(|m| m.is_file()),
+                    path,
+                });
+            }
+            None if name.ends_with(".json") => found.foreign.push(path),
+            None => {}
+        }
+    }
+    found
+        .runs
+        .sort_by(|a, b| (a.seq, a.modified, &a.path).cmp(&(b.seq, b.modified, &b.path)));
+    found.foreign.sort();
+    found
+}
+
+/// `Some(sequence)` when `name` is one examready gives a run: `<UTC time>-<id>-<sequence>.json`
+/// (`Some(Some(n))`) or, before sequences, `<UTC time>-<id>.json` (`Some(None)`). The time is
+/// `YYYYMMDDTHHMMSSZ`, the id letters and digits.
+fn run_sequence(name: &str) -> Option<Option<u64>> {
+    let stem = name.strip_suffix(".json")?;
+    let (time, rest) = stem.split_at_checked(16)?;
+    let t = time.as_bytes();
+    let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
+    if !(t[8] == b'T' && t[15] == b'Z' && digits(&t[..8]) && digits(&t[9..15])) {
+        return None;
+    }
+    let rest = rest.strip_prefix('-')?;
+    let (id, seq) = match rest.split_once('-') {
+        Some((id, seq)) if (1..=19).contains(&seq.len()) && digits(seq.as_bytes()) => {
+            (id, Some(seq.parse().ok()?))
+        }
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    let id_ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    id_ok.then_some(seq)
 }
 
 /// Rename a bad file to `<name>.corrupt` (or a free variant) and say so.
@@ -217,10 +330,14 @@ pub struct NewerSchema {
     pub found: u64,
 }
 
-/// Read one saved report. One from a newer schema is refused ([`NewerSchema`]): its fields may
-/// mean other things.
+/// Read a report file the user names. One from a newer schema is refused ([`NewerSchema`]): its
+/// fields may mean other things.
 pub fn read_report(path: &Path) -> anyhow::Result<Report> {
-    let text = crate::textfile::read(path, crate::textfile::MAX_REPORT_BYTES)
+    read_report_from(path, textfile::Source::Named)
+}
+
+fn read_report_from(path: &Path, source: textfile::Source) -> anyhow::Result<Report> {
+    let text = textfile::read_from(path, textfile::MAX_REPORT_BYTES, source)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let not_report = || format!("{} is not an examready JSON report", path.display());
     let value: serde_json::Value = serde_json::from_str(&text).with_context(not_report)?;
@@ -242,7 +359,8 @@ pub fn read_report(path: &Path) -> anyhow::Result<Report> {
 /// from the history.
 pub fn resolve(spec: &str, loaded: &Loaded) -> anyhow::Result<(String, Report)> {
     let path = Path::new(spec);
-    if path.is_file() {
+    // Anything there but a folder is read as a file, so that a FIFO or a device is named as such.
+    if path.exists() && !path.is_dir() {
         let report = read_report(path)?;
         return Ok((report.content_id(), report));
     }
@@ -308,7 +426,7 @@ pub fn list_lines(loaded: &Loaded, tz: &jiff::tz::TimeZone) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{CheckResult, ProfileRef, Status};
 
@@ -342,28 +460,36 @@ mod tests {
     }
 
     #[test]
-    fn saves_and_lists_in_time_order_with_ids() {
+    fn saves_and_lists_in_save_order_with_ids() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path().join("h"));
         let newer = report("2026-11-24T09:00:00Z", 4.2);
         let older = report("2026-11-20T09:00:00Z", 9.1);
+        // Saved in this order: the second one's date is earlier (the clock went back).
         let p = store.save(&newer).unwrap();
-        store.save(&older).unwrap();
-        assert!(
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("20261124T090000Z-")
+        let q = store.save(&older).unwrap();
+        let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            name(&p),
+            format!("20261124T090000Z-{}-1.json", newer.content_id())
+        );
+        assert_eq!(
+            name(&q),
+            format!("20261120T090000Z-{}-2.json", older.content_id())
         );
         let l = store.load();
         assert!(l.warnings.is_empty(), "{:?}", l.warnings);
         assert_eq!(l.entries.len(), 2);
-        assert_eq!(l.entries[0].report, older.clone().with_id());
-        assert_eq!(l.entries[1].id, newer.content_id());
+        assert_eq!(l.entries[0].report, newer.clone().with_id());
+        assert_eq!(
+            l.entries[1].id,
+            older.content_id(),
+            "the last saved is last"
+        );
         let lines = list_lines(&l, &jiff::tz::TimeZone::UTC);
         let first = lines.lines().next().unwrap();
-        assert!(first.starts_with("2026-11-20 09:00  onvue"), "{lines}");
-        assert!(first.contains("ready") && first.contains(&older.content_id()));
+        assert!(first.starts_with("2026-11-24 09:00  onvue"), "{lines}");
+        assert!(first.contains("ready") && first.contains(&newer.content_id()));
         // Resolve by id prefix and by path.
         let (id, r) = resolve(&newer.content_id()[..6], &l).unwrap();
         assert_eq!((id, r.time), (newer.content_id(), newer.time));
@@ -371,6 +497,185 @@ mod tests {
         assert_eq!(r.time, newer.time);
         let e = resolve("zzzz", &l).unwrap_err().to_string();
         assert!(e.contains("neither a report file"), "{e}");
+    }
+
+    #[test]
+    fn run_names_old_and_new_are_recognised_and_nothing_else() {
+        for (name, want) in [
+            ("20261124T090000Z-3f2a1b9c0d.json", Some(None)),
+            ("20261124T090000Z-3f2a1b9c0d-17.json", Some(Some(17))),
+            ("20261121T000000Z-broken.json", Some(None)),
+            ("my-backup.json", None),
+            ("20261124T090000Z-3f2a1b9c0d.json.corrupt", None),
+            ("20261124T090000Z-3f2a1b9c0d-+1.json", None),
+            ("20261124T090000Z-3f2a1b9c0d-1-2.json", None),
+            ("20261124T090000Z-.json", None),
+            ("2026112XT090000Z-3f2a1b9c0d.json", None),
+            ("20261124T090000Z3f2a1b9c0d.json", None),
+            ("20261124T090000Z-3f2a 1b9c0d.json", None),
+        ] {
+            assert_eq!(run_sequence(name), want, "{name}");
+        }
+    }
+
+    /// Bug: the next save deleted all but 200 of the set-aside files.
+    #[test]
+    fn set_aside_files_are_never_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        for i in 0..10_000 {
+            let name = format!("20200101T000000Z-junk{i:05}.json.corrupt");
+            std::fs::File::create(dir.path().join(name)).unwrap();
+        }
+        store.save(&report("2026-11-20T09:00:00Z", 9.1)).unwrap();
+        let count = |suffix: &str| {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(suffix)
+                })
+                .count()
+        };
+        assert_eq!(count(".corrupt"), 10_000, "no set-aside file deleted");
+        assert_eq!(count(".json"), 1);
+    }
+
+    /// 250 runs saved (by an examready before save sequences) while the clock said 2099.
+    fn runs_from_a_wrong_clock(dir: &Path) -> Vec<PathBuf> {
+        let text = json::render(&report("2099-01-01T00:00:00Z", 9.1));
+        let then = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_070_908_800);
+        (0..250)
+            .map(|i| {
+                let path = dir.join(format!(
+                    "20990101T{:02}{:02}00Z-future{i:03}.json",
+                    i / 60,
+                    i % 60
+                ));
+                let f = std::fs::File::create(&path).unwrap();
+                std::io::Write::write_all(&mut &f, text.as_bytes()).unwrap();
+                f.set_modified(then + std::time::Duration::from_secs(i))
+                    .unwrap();
+                path
+            })
+            .collect()
+    }
+
+    /// Bug: retention kept the 200 newest *dates*, deleting the run just saved, and the last
+    /// run (for `--compare last`) was a 2099 one.
+    #[test]
+    fn runs_dated_in_the_future_neither_evict_nor_precede_the_run_just_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let future = runs_from_a_wrong_clock(dir.path());
+        let first = report("2026-11-20T09:00:00Z", 9.1);
+        let saved = store.save(&first).unwrap();
+        assert!(saved.exists(), "the run just saved was deleted");
+        // The 51 saved earliest went (the oldest modification times), the latest stayed.
+        assert!(!future[..51].iter().any(|p| p.exists()));
+        assert!(future[51..].iter().all(|p| p.exists()));
+        let l = store.load();
+        assert_eq!(l.entries.len(), MAX_RUNS);
+        assert_eq!(
+            l.entries.last().unwrap().path,
+            saved,
+            "the last saved is last"
+        );
+        let warned: Vec<_> = l.warnings.iter().filter(|w| w.contains("future")).collect();
+        assert_eq!(warned.len(), 1, "{:?}", l.warnings);
+        assert!(
+            warned[0].contains("199 runs are dated in the future; your clock may have been wrong"),
+            "{warned:?}"
+        );
+        // What `check --compare last` compares with: the run saved before this one.
+        let second = store.save(&report("2026-11-21T09:00:00Z", 4.2)).unwrap();
+        let l = store.load();
+        let n = l.entries.len();
+        assert_eq!(l.entries[n - 2].path, saved);
+        assert_eq!(l.entries[n - 1].path, second);
+    }
+
+    /// Bug: a user's own file in the folder was renamed as corrupt.
+    #[test]
+    fn foreign_files_are_skipped_with_a_warning_and_never_renamed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        store.save(&report("2026-11-20T09:00:00Z", 9.1)).unwrap();
+        let mine = dir.path().join("my-backup.json");
+        std::fs::write(&mine, "my own notes, not JSON").unwrap();
+        let copied = dir.path().join("r.json");
+        std::fs::write(&copied, json::render(&report("2026-11-21T09:00:00Z", 1.0))).unwrap();
+        let l = store.load();
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
+        assert!(
+            l.warnings
+                .iter()
+                .all(|w| w.contains("not named like a run"))
+        );
+        assert!(l.warnings[0].contains("my-backup.json"), "{:?}", l.warnings);
+        assert_eq!(
+            std::fs::read_to_string(&mine).unwrap(),
+            "my own notes, not JSON"
+        );
+        assert!(copied.exists());
+        // Nor deleted by retention.
+        store.prune(0, Path::new(""));
+        assert!(mine.exists() && copied.exists());
+        assert!(store.load().entries.is_empty());
+        // Many of them: the first few named, the others counted.
+        for i in 0..20 {
+            std::fs::write(dir.path().join(format!("copy{i:02}.json")), "{}").unwrap();
+        }
+        let l = store.load();
+        assert_eq!(l.warnings.len(), MAX_FOREIGN_NAMED + 1, "{:?}", l.warnings);
+        let last = l.warnings.last().unwrap();
+        assert!(last.contains("17 more *.json files in"), "{last}");
+    }
+
+    /// Bug: every JSON output path must escape bidi and C1 characters; the history is one.
+    #[test]
+    fn saved_runs_escape_bidi_and_c1_characters() {
+        use crate::render::json::tests::{HOSTILE, raw_hostile};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let mut r = report("2026-11-20T09:00:00Z", 9.1);
+        r.checks[0].title = HOSTILE.into();
+        r.checks[0].facts = serde_json::json!({ "name": HOSTILE });
+        let path = store.save(&r).unwrap();
+        let bytes = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(raw_hostile(&bytes), Vec::<char>::new(), "{bytes}");
+        let l = store.load();
+        assert_eq!(l.entries[0].report.checks[0].title, HOSTILE);
+        assert_eq!(l.entries[0].report.checks[0].facts["name"], HOSTILE);
+        assert_eq!(l.entries[0].id, r.content_id());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_link_named_like_a_run_is_left_alone_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        store.save(&report("2026-11-20T09:00:00Z", 9.1)).unwrap();
+        let fifo = dir.path().join("20261121T000000Z-0123456789.json");
+        crate::textfile::tests::mkfifo(&fifo);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("target.json");
+        std::fs::write(&target, json::render(&report("2026-11-22T09:00:00Z", 1.0))).unwrap();
+        let link = dir.path().join("20261122T000000Z-abcdef0123.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let s = store.clone();
+        let l = crate::textfile::tests::promptly(move || s.load());
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
+        assert!(l.warnings[0].contains("not a regular file but a named pipe"));
+        assert!(l.warnings[1].contains("not a regular file but a symbolic link"));
+        assert!(l.warnings.iter().all(|w| w.ends_with("left as it is")));
+        store.prune(0, Path::new(""));
+        assert!(fifo.exists() && std::fs::symlink_metadata(&link).is_ok() && target.exists());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod audio;
 mod cli;
 mod display;
 mod fuzz;
+mod history;
 mod network;
 mod network_kernel;
 mod processes;
