@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{ProfileError, error_at, toml_error};
+use crate::profile::{ProfileError, error_at};
 
 pub const BUILTIN_FILE: &str = "checks/apps.toml";
 pub const BUILTIN_TEXT: &str = include_str!("../checks/apps.toml");
@@ -119,7 +119,7 @@ impl Catalogue {
     }
 
     pub fn parse(origin: &str, text: &str) -> Result<Catalogue, ProfileError> {
-        let file: CatalogueFile = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
+        let file: CatalogueFile = crate::profile::from_toml(origin, text)?;
         let mut index = HashMap::new();
         let mut ids = HashMap::new();
         for (i, app) in file.apps.iter().enumerate() {

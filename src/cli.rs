@@ -77,11 +77,7 @@ pub enum Command {
     Profile(ProfileCommand),
     /// Run a network measurement server (GET /__down?bytes=N, POST /__up, UDP echo on the same
     /// port number) for `examready check --server http://HOST:PORT`. Stops on Ctrl-C.
-    Serve {
-        /// Address to listen on (TCP for HTTP and UDP for the echo, same port).
-        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8765")]
-        listen: std::net::SocketAddr,
-    },
+    Serve(ServeArgs),
     /// The past runs, one line each: time, profile, verdict, report id.
     History,
     /// What changed between two runs (default: the last two), new problems first.
@@ -99,6 +95,48 @@ pub enum Command {
         #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
         profile: String,
     },
+}
+
+/// `examready serve`: where, and how long slow clients may take.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (TCP for HTTP and UDP for the echo, same port).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8765")]
+    pub listen: std::net::SocketAddr,
+    /// A request's headers must arrive within this (from the connection's start, or from the
+    /// previous answer on a kept-alive connection).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub header_timeout: std::time::Duration,
+    /// A connection on which nothing moves, either way, for this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub idle_timeout: std::time::Duration,
+    /// An upload whose body brings nothing for this long is answered 408 and closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub body_timeout: std::time::Duration,
+    /// Connections served at once (lowered to fit the open-file limit); at the cap the one
+    /// quiet longest is closed to make room.
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections as usize,
+        }
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 500ms, 10s, 2m)"))?;
+    if d < std::time::Duration::from_millis(100) || d > std::time::Duration::from_secs(3600) {
+        return Err("a timeout must be between 100ms and 1h".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Args)]
@@ -283,8 +321,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         None => run_check(&cli.check),
         Some(Command::Check(args)) => run_check(&args),
-        Some(Command::Serve { listen }) => {
-            crate::check::network::serve::run(listen)?;
+        Some(Command::Serve(args)) => {
+            crate::serve::run(args.listen, args.limits())?;
             Ok(EXIT_READY)
         }
         Some(Command::Checks) => {

@@ -18,6 +18,7 @@ use toml::Spanned;
 
 use crate::catalogue::Catalogue;
 
+pub mod depth;
 pub mod inherit;
 pub mod show;
 
@@ -376,6 +377,19 @@ pub fn toml_error(file: &str, text: &str, err: &toml::de::Error) -> ProfileError
             message,
         },
     }
+}
+
+/// Parse TOML `text` (named `file` in errors) into `T`. Nesting deeper than
+/// [`depth::MAX_DEPTH`] is refused first, at its position (the TOML parser's own limit names
+/// none).
+pub fn from_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ProfileError> {
+    if let Some((span, message)) = depth::check(text) {
+        return Err(error_at(file, text, span, message));
+    }
+    toml::from_str(text).map_err(|e| toml_error(file, text, &e))
 }
 
 /// A positioned error at `span` of `text`.

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use super::{ProfileError, ProfileFile, builtin, builtin_names, error_at, toml_error};
+use super::{ProfileError, ProfileFile, builtin, builtin_names, error_at, from_toml, toml_error};
 use crate::catalogue::Catalogue;
 
 /// Where a profile's text comes from.
@@ -218,8 +218,7 @@ fn resolve_table(
         });
     }
     // 1. The file on its own, strictly: positions point into this file.
-    let file: ProfileFile =
-        toml::from_str(&src.text).map_err(|e| toml_error(&src.origin, &src.text, &e))?;
+    let file: ProfileFile = from_toml(&src.origin, &src.text)?;
     file.processes
         .validate(catalogue)
         .map_err(|(span, msg)| error_at(&src.origin, &src.text, span, msg))?;

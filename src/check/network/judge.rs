@@ -92,7 +92,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
             "net-server-unreachable",
             format!(
                 "The measurement server {} could not be used ({e}): speed, latency and loss were not measured.",
-                f.server
+                crate::redact::url(&f.server)
             ),
             "Check that this computer is online (open any web page). If a firewall or proxy blocks the \
              server, allow it, or point examready at another one with --server URL (e.g. a machine \
@@ -124,7 +124,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                     "Run the check again. If it repeats, the connection drops under load: restart the \
                      router, use a cable, or ask your provider; an institution's firewall or proxy may \
                      cut long transfers to {}.",
-                    f.server
+                    crate::redact::url(&f.server)
                 ),
             ));
         }

@@ -31,7 +31,7 @@ pub struct Interface {
 pub struct ProxySetting {
     /// Where it was found: `env:HTTPS_PROXY`, `gnome`, `macos`, `windows`.
     pub source: String,
-    /// The proxy (credentials removed), or the auto-configuration URL.
+    /// The proxy, or the auto-configuration URL (credentials and query values masked).
     pub value: String,
 }
 
@@ -257,20 +257,6 @@ fn run_with_timeout(cmd: &str, args: &[&str]) -> Option<String> {
     crate::command::output_within(cmd, args, Duration::from_secs(2))
 }
 
-/// Remove `user:password@` from a proxy URL.
-pub fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((_, host)) => format!("{scheme}://***@{host}"),
-            None => url.to_string(),
-        },
-        None => match url.rsplit_once('@') {
-            Some((_, host)) => format!("***@{host}"),
-            None => url.to_string(),
-        },
-    }
-}
-
 /// Proxy settings from the environment (given as a lookup, for tests) and the system.
 pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
     let mut facts = ProxyFacts::default();
@@ -285,7 +271,7 @@ pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
         if let Some(v) = env(var).filter(|v| !v.trim().is_empty()) {
             facts.settings.push(ProxySetting {
                 source: format!("env:{var}"),
-                value: redact(v.trim()),
+                value: crate::redact::url(v.trim()),
             });
         }
     }
@@ -294,7 +280,13 @@ pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
         .filter(|v| !v.is_empty());
     let (source, system) = system_proxy();
     facts.system_source = source;
-    facts.settings.extend(system);
+    // Auto-configuration URLs and proxies from the system's store may carry credentials too.
+    facts
+        .settings
+        .extend(system.into_iter().map(|s| ProxySetting {
+            value: crate::redact::url(&s.value),
+            ..s
+        }));
     facts
 }
 

@@ -106,7 +106,8 @@ pub fn probe(ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
     let interfaces = link::interfaces();
     let proxy = link::proxy_facts(|v| std::env::var(v).ok());
     let mut facts = NetworkFacts {
-        server: params.server.to_string(),
+        // Recorded without its secrets (user info, query values); connections use the real one.
+        server: crate::redact::url(params.server.as_str()),
         server_error: None,
         quick: params.quick,
         endpoints: vec![],
@@ -403,10 +404,11 @@ async fn http_probe(
     proxy: Option<&str>,
 ) -> Result<(f64, Option<u16>), String> {
     let t = Instant::now();
+    let shown = crate::redact::url(url.as_str());
     let resp = match timeout(STEP, c.get(url.clone()).send()).await {
         Err(_) => {
             return Err(format!(
-                "timed out: no answer from {url} within {} s",
+                "timed out: no answer from {shown} within {} s",
                 STEP.as_secs()
             ));
         }
@@ -416,7 +418,7 @@ async fn http_probe(
     let rtt = ms(t.elapsed()) - server_time_ms(&resp);
     let status = resp.status();
     if !status.is_success() {
-        return Err(format!("the server answered HTTP {status} to GET {url}"));
+        return Err(format!("the server answered HTTP {status} to GET {shown}"));
     }
     let udp = resp
         .headers()
@@ -426,7 +428,7 @@ async fn http_probe(
     match timeout(STEP, resp.bytes()).await {
         Ok(Ok(_)) => Ok((rtt.max(0.0), udp)),
         Ok(Err(e)) => Err(describe(&e, proxy)),
-        Err(_) => Err(format!("timed out reading the answer from {url}")),
+        Err(_) => Err(format!("timed out reading the answer from {shown}")),
     }
 }
 

@@ -25,7 +25,6 @@ mod icmp;
 mod judge;
 mod link;
 mod measure;
-pub mod serve;
 #[cfg(test)]
 mod tests;
 
@@ -41,11 +40,7 @@ pub use link::{Interface, InterfaceKind, ProxyFacts, ProxySetting};
 /// public speed test, which speaks `GET /__down?bytes=N` and `POST /__up`.
 pub const DEFAULT_SERVER: &str = "https://speed.cloudflare.com";
 
-/// The response header in which `examready serve` announces its UDP echo port.
-pub const UDP_ECHO_HEADER: &str = "x-examready-udp-echo";
-
-/// The first bytes of every UDP echo datagram (the server echoes nothing else).
-pub const UDP_ECHO_MAGIC: &[u8; 4] = b"ERdy";
+pub use crate::wire::{UDP_ECHO_HEADER, UDP_ECHO_MAGIC};
 
 pub struct Network;
 
@@ -67,13 +62,15 @@ impl From<ServerUrl> for String {
 }
 
 /// Parse a measurement server URL: http or https, with a host.
+/// Errors show the URL without its secrets ([`crate::redact::url`]).
 pub fn parse_server_url(s: &str) -> Result<reqwest::Url, String> {
+    let shown = crate::redact::url(s);
     let url = reqwest::Url::parse(s.trim()).map_err(|e| {
-        format!("a measurement server URL like https://speed.example.org, got {s:?}: {e}")
+        format!("a measurement server URL like https://speed.example.org, got {shown:?}: {e}")
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!(
-            "a measurement server URL must be http:// or https:// with a host, got {s:?}"
+            "a measurement server URL must be http:// or https:// with a host, got {shown:?}"
         ));
     }
     Ok(url)
@@ -294,7 +291,7 @@ pub struct SoakFacts {
 /// Everything the network probe saw. Field names are stable (the HTML report reads them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkFacts {
-    /// The measurement server used.
+    /// The measurement server used, its user info and query values masked (`http://***@host/?token=***`).
     pub server: String,
     /// Why the measurement server could not be used at all (then the figures below are null).
     pub server_error: Option<String>,

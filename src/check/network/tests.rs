@@ -1,7 +1,7 @@
 //! Judge tests on recorded facts, one group per rule (pass, warn/fail, skip), and the pure helpers.
 
 use super::judge::{CODES, judge};
-use super::link::{ProxySetting, parse_scutil, parse_windows_reg, redact};
+use super::link::{ProxySetting, parse_scutil, parse_windows_reg};
 use super::measure::per_second;
 use super::*;
 use crate::model::{Judgement, Status};
@@ -565,7 +565,6 @@ fn proxy_sources() {
     assert_eq!(p.settings[0].source, "env:HTTPS_PROXY");
     assert_eq!(p.settings[0].value, "http://***@proxy.corp:3128");
     assert_eq!(p.no_proxy.as_deref(), Some("localhost"));
-    assert_eq!(redact("proxy:8080"), "proxy:8080");
 
     let mac = "<dictionary> {\n  HTTPEnable : 1\n  HTTPPort : 8080\n  HTTPProxy : 10.0.0.1\n  HTTPSEnable : 0\n  ProxyAutoConfigEnable : 1\n  ProxyAutoConfigURLString : http://wpad/wpad.dat\n}";
     let s = parse_scutil(mac);
