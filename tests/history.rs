@@ -3,7 +3,7 @@
 //! set-aside files in the folder, and strings that must be escaped in every JSON output.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::support::{Env, Examready};

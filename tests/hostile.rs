@@ -1,12 +1,11 @@
 //! Hostile use of the real binary: clients of `examready serve` that are slow on purpose (under a
 //! low open-file limit), secrets in `--server` URLs, and profiles or reports nested absurdly deep.
 
-mod support;
-use support::*;
+use crate::support::*;
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A short network profile: every transfer 2 s, so a check takes a few seconds.
@@ -15,9 +14,9 @@ const NET_PROFILE: &str = "[profile]\nname = \"hostile net\"\n[runner]\ndeadline
     latency_probes = 8\nloss_packets = 200\n";
 
 /// The binary with a private HOME and data folder under `env`, no proxy, no colour.
-fn cmd(env: &Env, args: &[&str]) -> Command {
+fn cmd(env: &Env, args: &[&str]) -> Examready {
     let mut c = env.cmd(args);
-    c.env("HOME", env.path("home")).stdin(Stdio::null());
+    c.stdin(Stdio::null());
     // The tests talk to 127.0.0.1 directly: no HTTPS_PROXY, no_proxy, ALL_PROXY ...
     for (name, _) in std::env::vars_os() {
         if name

@@ -13,6 +13,7 @@ mod cli;
 mod display;
 mod fuzz;
 mod history;
+mod hostile;
 mod network;
 mod network_kernel;
 mod processes;
