@@ -2,7 +2,7 @@
 History: every `examready check` run is saved as its JSON report in the platform's data folder
 (`directories`: `~/.local/share/examready/history` on Linux, `~/Library/Application Support/...`
 on macOS, `%APPDATA%\...` on Windows; `EXAMREADY_DATA_DIR` overrides it, for tests and portable
-use). Files are written atomically and named `<UTC time>-<report id>.json`, so they sort by time.
+use). Files are written atomically ([`crate::fsutil::write_atomic`]) and named `<UTC time>-<report id>.json`, so they sort by time.
 
 Reading never fails because of one bad file: a corrupt or unreadable report is set aside (renamed
 to `*.corrupt`) with a warning and the others are used. A report written by a newer examready (a
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::model::Report;
-use crate::render::{json, output};
+use crate::render::json;
 
 /// The environment variable that moves the data folder (history lives in `<it>/history`).
 pub const DATA_DIR_ENV: &str = "EXAMREADY_DATA_DIR";
@@ -76,7 +76,7 @@ impl Store {
         let id = report.content_id();
         let name = format!("{}-{id}.json", report.time.strftime("%Y%m%dT%H%M%SZ"));
         let path = self.dir.join(name);
-        output::write_atomic(&path, json::render(report).as_bytes())?;
+        crate::fsutil::write_atomic(&path, json::render(report).as_bytes())?;
         self.prune(MAX_RUNS);
         Ok(path)
     }
