@@ -7,10 +7,14 @@
 mod support;
 
 use std::path::Path;
+#[cfg(unix)]
 use std::process::{Child, Command, ExitStatus, Stdio};
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
-use support::{Env, require};
+use support::Env;
+#[cfg(unix)]
+use support::require;
 
 /// `examready check --only processes --output NAME` (a quick run): exit code and stderr.
 fn check_to(env: &Env, name: &str) -> (i32, String) {
@@ -19,6 +23,7 @@ fn check_to(env: &Env, name: &str) -> (i32, String) {
 }
 
 /// Wait up to `secs` for `child`; a child still running then is killed (and `None`).
+#[cfg(unix)]
 fn wait_for(child: &mut Child, secs: u64) -> Option<ExitStatus> {
     let end = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -32,6 +37,7 @@ fn wait_for(child: &mut Child, secs: u64) -> Option<ExitStatus> {
     None
 }
 
+#[cfg(unix)]
 fn stderr_of(child: &mut Child) -> String {
     let mut s = String::new();
     if let Some(mut e) = child.stderr.take() {
