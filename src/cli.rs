@@ -1,7 +1,7 @@
 /*!
 The command line. Arguments are parsed by clap, validated (profile, module ids, output format)
 before any probe runs, and turned into a run. Exit codes: 0 ready, 1 not ready, 2 usage, profile
-or internal error.
+or internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): see [`crate::interrupt`].
 */
 
 use std::io::{IsTerminal, Write};
@@ -20,8 +20,9 @@ use crate::render;
 pub const EXIT_READY: u8 = 0;
 pub const EXIT_NOT_READY: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
-/// Interrupted by Ctrl-C (SIGINT) or SIGTERM during a run: 128 + the signal, as shells report it.
-pub const EXIT_INTERRUPTED: u8 = 130;
+/// Ended by Ctrl-C (SIGINT, 130) or SIGTERM (143) during `check` or `judge`: 128 + the signal,
+/// as shells report it.
+pub use crate::interrupt::{EXIT_INTERRUPTED, EXIT_TERMINATED};
 
 /// A line on stderr. Unlike `eprintln!`, a closed or broken stderr (`2>&1 | head -0`) is not a
 /// panic: the message is dropped.
@@ -45,7 +46,7 @@ fn say_raw(text: &str) {
              service's requirements, and says how to fix what fails.",
     args_conflicts_with_subcommands = true,
     after_help = "Exit status: 0 ready, 1 not ready, 2 usage, profile or internal error, \
-                  130 interrupted (Ctrl-C)."
+                  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -621,6 +622,7 @@ fn run_diff(old: Option<&str>, new: Option<&str>) -> anyhow::Result<u8> {
 }
 
 fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
+    let signals = crate::interrupt::install(NOTHING_WRITTEN);
     let output = output_target(args.output.as_ref(), args.format)?;
     let recorded = read_recorded(&args.file)?;
     let recorded_profile = recorded.pointer("/profile/id").and_then(|v| v.as_str());
@@ -643,6 +645,7 @@ fn run_judge(args: &JudgeArgs) -> anyhow::Result<u8> {
     crate::runner::quiet_panics();
     let report = crate::replay::rejudge(&recorded, &profile)
         .with_context(|| format!("cannot judge {}", args.file.display()))?;
+    signals.set_message(WHILE_DELIVERING);
     deliver_or_pipe(
         &report,
         deliver(
@@ -685,7 +688,17 @@ fn deliver_or_pipe(report: &Report, delivered: anyhow::Result<()>) -> anyhow::Re
     }
 }
 
+/// What Ctrl-C or SIGTERM prints before the checks start (and in `judge`, before the report is
+/// delivered).
+const NOTHING_WRITTEN: &str = "examready: interrupted: nothing was saved or written";
+/// What Ctrl-C or SIGTERM prints while the run is saved and the report written.
+const WHILE_DELIVERING: &str = "examready: interrupted while the report was being saved and \
+                                written: a file being written was removed, files already written \
+                                are kept";
+
 fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
+    // From here on a signal always ends the program (see `interrupt`).
+    let signals = crate::interrupt::install(NOTHING_WRITTEN);
     let plan = plan(args)?;
     let started = plan.started;
     // Read the history before this run is added to it.
@@ -710,11 +723,12 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         .build()
         .context("cannot start the async runtime")?;
     let snapshot = plan.options.snapshot.clone();
+    // While the probes run, a signal stops them here, so that the spinners are cleared.
+    let deferred = signals.defer();
     let results = rt.block_on(async {
         tokio::select! {
-            // The signal handlers are in place before any probe starts.
             biased;
-            ctrl_c = interrupted() => Err(ctrl_c),
+            signal = signals.signalled() => Err(signal),
             results = crate::runner::run(
                 &plan.checks,
                 plan.profile.clone(),
@@ -727,14 +741,18 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     rt.shutdown_background();
     let results = match results {
         Ok(results) => results,
-        Err(ctrl_c) => {
-            spinners.clear_interrupted(ctrl_c);
+        Err(signal) => {
+            deferred.handled();
+            spinners.clear_interrupted(signal == crate::interrupt::Signal::Interrupt);
             // Nothing was written: the history and --output are only written after the run.
             say!("examready: interrupted: the checks were stopped; nothing was saved or written");
-            return Ok(EXIT_INTERRUPTED);
+            return Ok(signal.exit_code());
         }
     };
     spinners.clear();
+    signals.set_message(WHILE_DELIVERING);
+    // A signal that came as the probes finished ends the program now.
+    drop(deferred);
     let mut report = Report::new(started, plan.profile.reference(), results);
     report.exam = plan.exam;
     report.checklist = plan.profile.file.checklist.clean_items();
@@ -796,34 +814,6 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(verdict_code(&report))
-}
-
-/// Resolves on Ctrl-C (SIGINT: `true`) or, on Unix, SIGTERM (`false`).
-async fn interrupted() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => true,
-                    _ = term.recv() => false,
-                }
-            }
-            // No signal handling here: never resolve, the default action stays.
-            _ => std::future::pending::<bool>().await,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-        true
-    }
 }
 
 #[cfg(test)]

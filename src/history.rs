@@ -2,7 +2,7 @@
 History: every `examready check` run is saved as its JSON report in the platform's data folder
 (`directories`: `~/.local/share/examready/history` on Linux, `~/Library/Application Support/...`
 on macOS, `%APPDATA%\...` on Windows; `EXAMREADY_DATA_DIR` overrides it, for tests and portable
-use). Files are written atomically and named `<UTC time>-<report id>-<save sequence>.json`: the
+use). Files are written atomically ([`crate::fsutil::write_atomic`]) and named `<UTC time>-<report id>-<save sequence>.json`: the
 sequence is one more than the highest in the folder, so it orders the runs by when they were
 saved even when the clock was wrong. Names written before the sequence existed,
 `<UTC time>-<report id>.json`, are still read; they were saved before any sequenced run, and
@@ -30,7 +30,7 @@ use std::time::SystemTime;
 use anyhow::{Context, bail};
 
 use crate::model::Report;
-use crate::render::{json, output};
+use crate::render::json;
 use crate::textfile::{self, TextError};
 
 /// The environment variable that moves the data folder (history lives in `<it>/history`).
@@ -100,7 +100,7 @@ impl Store {
             .map_or(1, |s| s.saturating_add(1));
         let name = format!("{}-{id}-{seq}.json", report.time.strftime("%Y%m%dT%H%M%SZ"));
         let path = self.dir.join(name);
-        output::write_atomic(&path, json::render(report).as_bytes())?;
+        crate::fsutil::write_atomic(&path, json::render(report).as_bytes())?;
         self.prune(MAX_RUNS, &path);
         Ok(path)
     }
@@ -237,7 +237,7 @@ struct Scan {
     runs: Vec<Run>,
     /// Other `*.json` files: not examready's, never touched.
     foreign: Vec<PathBuf>,
-    /// Temporary files of atomic writes (`.<name>.json.<...>.tmp`).
+    /// Temporary files of atomic writes ([`crate::fsutil::is_temporary_name`]).
     temporary: Vec<PathBuf>,
 }
 
@@ -246,8 +246,8 @@ fn scan(read_dir: std::fs::ReadDir) -> Scan {
     for entry in read_dir.filter_map(Result::ok) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(hidden) = name.strip_prefix('.') {
-            if hidden.ends_with(".tmp") && hidden.contains(".json.") {
+        if name.starts_with('.') {
+            if crate::fsutil::is_temporary_name(&name) {
                 found.temporary.push(path);
             }
             continue;

@@ -4,7 +4,9 @@ and microphone, and its network will pass, what exactly is wrong, and how to fix
 
 Layout: probes gather facts (`check::*`), profiles judge them (`profile`, the TOML files under `checks/`),
 renderers print (`render::*`); the `runner` owns concurrency, deadlines and crash isolation and
-`cli` ties them together. `main.rs` only calls [`cli::main`].
+`cli` ties them together; `fsutil` writes the files the user names (atomically, careful with
+links) and `interrupt` makes Ctrl-C and SIGTERM end a run in every phase. `main.rs` only calls
+[`cli::main`].
 */
 
 pub mod audio;
@@ -16,7 +18,9 @@ pub mod cli;
 pub mod command;
 pub mod diff;
 pub mod exam;
+pub mod fsutil;
 pub mod history;
+pub mod interrupt;
 pub mod model;
 pub mod profile;
 pub mod redact;

@@ -1,7 +1,7 @@
 //! The real binary used the way a demanding (or unlucky) user would: bad arguments, bad files,
 //! full disks, devices, closed pipes, Ctrl-C, hostile strings from the machine and from files.
 //! Each test is a regression test for a bug found by doing exactly that. Exit codes: 0 ready,
-//! 1 not ready, 2 usage/profile/internal error, 130 interrupted.
+//! 1 not ready, 2 usage/profile/internal error, 130 interrupted (143 after SIGTERM).
 
 #[cfg(unix)]
 use std::io::{BufRead, BufReader};
@@ -651,12 +651,12 @@ fn a_full_stdout_is_an_error() {
     }
 }
 
-/// Ctrl-C during a run: exit 130, a short message, and nothing written (no history entry, no
-/// --output file, no temporary file).
+/// Ctrl-C during a run: exit 130 (SIGTERM: 143), a short message, and nothing written (no history
+/// entry, no --output file, no temporary file).
 #[cfg(unix)]
 #[test]
 fn ctrl_c_during_a_run_exits_130_and_writes_nothing() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
         let env = Env::new();
         let mut child = env
             .cmd(&["--only", "system,processes", "--output", "r.html"])
@@ -683,7 +683,7 @@ fn ctrl_c_during_a_run_exits_130_and_writes_nothing() {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
         let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(130), "signal {signal}: {seen}{rest}");
+        assert_eq!(status.code(), Some(code), "signal {signal}: {seen}{rest}");
         assert!(rest.contains("interrupted"), "{rest}");
         assert!(env.history_files().is_empty(), "nothing saved");
         let left: Vec<_> = std::fs::read_dir(env.dir.path())
