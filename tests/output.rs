@@ -159,7 +159,7 @@ impl OtherUser {
         // SAFETY: geteuid touches no memory.
         let root = unsafe { libc::geteuid() } == 0;
         if !require(
-            root && support::have("useradd"),
+            root && crate::support::have("useradd"),
             "a second local user needs root and useradd",
         ) {
             return None;
