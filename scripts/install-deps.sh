@@ -18,7 +18,16 @@ test_pkgs=(
   pipewire pipewire-bin pipewire-pulse wireplumber pulseaudio-utils libasound2-plugins dbus sox espeak-ng
   # scripts/record-fixture.sh assembles the report fixture with jq
   jq
+  # Windows: cross-build with mingw-w64, run examready.exe and its unit tests under Wine
+  gcc-mingw-w64-x86-64 wine wine64
 )
+
+# The Windows target's standard library, for the Windows build the tests run under Wine.
+if [ "$what" = test ] && command -v rustup >/dev/null \
+  && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "install-deps: adding the x86_64-pc-windows-gnu target" >&2
+  rustup target add x86_64-pc-windows-gnu >&2
+fi
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

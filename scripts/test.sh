@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# Windows: clippy for the Windows target, its unit tests under Wine, examready.exe for
+# tests/windows.rs.
+scripts/windows-test.sh
 
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 real_data=${XDG_DATA_HOME:-$HOME/.local/share}/examready

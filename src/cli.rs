@@ -249,6 +249,9 @@ fn parse_soak(s: &str) -> Result<std::time::Duration, String> {
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     init_tracing();
+    if crate::double_click::started_by_double_click() {
+        return double_clicked();
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -315,6 +318,36 @@ fn apply_color(choice: ColorChoice) {
     if on {
         let _ = colored::control::set_virtual_terminal(true);
     }
+}
+
+/// examready.exe double-clicked (see `double_click`): run the check, save the HTML report where
+/// the candidate finds it, say where, and keep the window open until Enter.
+fn double_clicked() -> ExitCode {
+    use crate::double_click as dc;
+    let report = dc::report_folder().join(dc::report_name(jiff::Timestamp::now()));
+    let code = match Cli::try_parse_from(dc::check_args(&report))
+        .map_err(anyhow::Error::from)
+        .and_then(run)
+    {
+        Ok(code) => {
+            if report.is_file() {
+                println!(
+                    "\nThe report is saved as:\n  {}\nOpen it for the details, or send it to support.",
+                    report.display()
+                );
+            }
+            code
+        }
+        Err(e) => {
+            say!(
+                "examready: error: {}",
+                render::sanitize::plain(&format!("{e:#}"))
+            );
+            EXIT_ERROR
+        }
+    };
+    dc::wait_for_enter();
+    ExitCode::from(code)
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {

@@ -566,7 +566,13 @@ mod tests {
         let t = create_temp(dir.path(), RANDOM_LEN, None).unwrap();
         let name = t.path().file_name().unwrap().to_str().unwrap();
         assert!(is_temporary_name(name), "{name}");
-        for other in [".er.tmp", "r.json", ".r.json.123.tmp", ".erab/c.tmp", "er12345678.tmp"] {
+        for other in [
+            ".er.tmp",
+            "r.json",
+            ".r.json.123.tmp",
+            ".erab/c.tmp",
+            "er12345678.tmp",
+        ] {
             assert!(!is_temporary_name(other), "{other}");
         }
     }
@@ -655,10 +661,7 @@ mod tests {
             return true;
         }
         let why = format!("{what} needs root, to give files to another uid");
-        assert!(
-            !crate::ci::in_ci(),
-            "{why}"
-        );
+        assert!(!crate::ci::in_ci(), "{why}");
         eprintln!("SKIPPED: {why}");
         false
     }

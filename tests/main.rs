@@ -23,3 +23,4 @@ mod report;
 mod robustness;
 mod runner;
 mod webcam;
+mod windows;

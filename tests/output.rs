@@ -4,7 +4,6 @@
 //! bytes. Each test failed before its fix. The rules are in `src/fsutil.rs` and the README
 //! ("How examready writes files").
 
-
 use std::path::Path;
 #[cfg(unix)]
 use std::process::{Child, Command, ExitStatus, Stdio};

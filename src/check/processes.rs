@@ -113,6 +113,11 @@ pub struct RunningProcess {
     /// The executable's file name (no directory), when it could be read.
     pub exe: Option<String>,
     pub pids: Vec<u32>,
+    /// Set when these processes run in another user's session (another signed-in account, not
+    /// a system service): who (`user bob`, `uid 1001`, `session 2`). The proctoring app sees
+    /// every session, so an app left running in another account still blocks the exam.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,10 +136,12 @@ pub fn scan() -> anyhow::Result<ProcessFacts> {
         true,
         ProcessRefreshKind::nothing()
             .with_exe(UpdateKind::OnlyIfNotSet)
-            .with_cmd(UpdateKind::OnlyIfNotSet),
+            .with_cmd(UpdateKind::OnlyIfNotSet)
+            .with_user(UpdateKind::OnlyIfNotSet),
     );
     let me = std::process::id();
-    let mut grouped: BTreeMap<(String, Option<String>), Vec<u32>> = BTreeMap::new();
+    let sessions = Sessions::new();
+    let mut grouped: BTreeMap<(String, Option<String>, Option<String>), Vec<u32>> = BTreeMap::new();
     let mut scanned = 0;
     for (pid, p) in sys.processes() {
         let pid = pid.as_u32();
@@ -159,13 +166,19 @@ pub fn scan() -> anyhow::Result<ProcessFacts> {
             continue;
         }
         scanned += 1;
-        grouped.entry((name, exe)).or_default().push(pid);
+        let other = sessions.other(pid, p);
+        grouped.entry((name, exe, other)).or_default().push(pid);
     }
     let processes = grouped
         .into_iter()
-        .map(|((name, exe), mut pids)| {
+        .map(|((name, exe, other_session), mut pids)| {
             pids.sort_unstable();
-            RunningProcess { name, exe, pids }
+            RunningProcess {
+                name,
+                exe,
+                pids,
+                other_session,
+            }
         })
         .collect();
     Ok(ProcessFacts {
@@ -175,12 +188,81 @@ pub fn scan() -> anyhow::Result<ProcessFacts> {
     })
 }
 
+/// Tells which processes run in another user's session.
+struct Sessions {
+    #[cfg(unix)]
+    uid: u32,
+    /// For user names; `None` when the account list cannot be read (uids are shown then).
+    #[cfg(unix)]
+    users: Option<sysinfo::Users>,
+    #[cfg(windows)]
+    session: Option<u32>,
+}
+
+impl Sessions {
+    fn new() -> Sessions {
+        Sessions {
+            // SAFETY: getuid cannot fail.
+            #[cfg(unix)]
+            uid: unsafe { libc::getuid() },
+            #[cfg(unix)]
+            users: sysinfo::Users::new_with_refreshed_list().ok(),
+            #[cfg(windows)]
+            session: windows_session(std::process::id()),
+        }
+    }
+
+    /// Who runs `p`, when it is another signed-in user: on Unix a process of another regular
+    /// account (uid from 1000 on Linux, 500 on macOS; system accounts run services, not
+    /// sessions); on Windows a process in another session than this one (session 0 holds the
+    /// services).
+    #[cfg_attr(not(any(unix, windows)), allow(unused_variables))]
+    fn other(&self, pid: u32, p: &sysinfo::Process) -> Option<String> {
+        #[cfg(unix)]
+        {
+            let _ = pid;
+            let uid = p.user_id()?;
+            let first_regular = if cfg!(target_os = "macos") { 500 } else { 1000 };
+            if **uid == self.uid || **uid < first_regular || **uid == 65534 {
+                return None;
+            }
+            Some(
+                match self.users.as_ref().and_then(|u| u.get_user_by_id(uid)) {
+                    Some(u) => format!("user {}", u.name()),
+                    None => format!("uid {}", **uid),
+                },
+            )
+        }
+        #[cfg(windows)]
+        {
+            let _ = p;
+            let s = windows_session(pid)?;
+            (Some(s) != self.session && s != 0).then(|| format!("session {s}"))
+        }
+        #[cfg(not(any(unix, windows)))]
+        None
+    }
+}
+
+/// The Remote Desktop Services session a process runs in.
+#[cfg(windows)]
+fn windows_session(pid: u32) -> Option<u32> {
+    let mut session = 0u32;
+    // SAFETY: a valid out-parameter.
+    let ok = unsafe {
+        windows_sys::Win32::System::RemoteDesktop::ProcessIdToSessionId(pid, &mut session)
+    };
+    (ok != 0).then_some(session)
+}
+
 /// A catalogue application found running, with its pids and the names that matched.
 #[derive(Debug)]
 struct Hit<'a> {
     app: &'a App,
     pids: Vec<u32>,
     names: Vec<String>,
+    /// Pids running in other users' sessions, and whose.
+    elsewhere: Vec<(u32, String)>,
 }
 
 fn generic_close(app: &App, os: OsFamily) -> String {
@@ -199,6 +281,16 @@ fn generic_close(app: &App, os: OsFamily) -> String {
         "Quit {} completely: {how}. Also stop it from starting with the computer, and restart before check-in.",
         app.name
     )
+}
+
+fn sign_out_how(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Windows => {
+            "sign that user out (Task Manager > Users > right-click the user > Sign off)"
+        }
+        OsFamily::Macos => "log that user out (Apple menu > Log Out, or fast user switching)",
+        OsFamily::Linux => "log that user out (or end the session with `loginctl terminate-user`)",
+    }
 }
 
 fn pid_list(pids: &[u32]) -> String {
@@ -226,8 +318,13 @@ pub fn judge_with(
             app,
             pids: vec![],
             names: vec![],
+            elsewhere: vec![],
         });
         hit.pids.extend(&p.pids);
+        if let Some(who) = &p.other_session {
+            hit.elsewhere
+                .extend(p.pids.iter().map(|&pid| (pid, who.clone())));
+        }
         let shown = p.exe.clone().unwrap_or_else(|| p.name.clone());
         if !hit.names.contains(&shown) {
             hit.names.push(shown);
@@ -253,11 +350,31 @@ pub fn judge_with(
             pid_list(&hit.pids),
             hit.names.join(", ")
         );
-        let remedy = hit
+        let mut remedy = hit
             .app
             .close
             .clone()
             .unwrap_or_else(|| generic_close(hit.app, facts.os));
+        let message = if hit.elsewhere.is_empty() {
+            message
+        } else {
+            hit.elsewhere.sort();
+            let mut who: Vec<&str> = hit.elsewhere.iter().map(|(_, w)| w.as_str()).collect();
+            who.dedup();
+            let pids: Vec<u32> = hit.elsewhere.iter().map(|(p, _)| *p).collect();
+            remedy = format!(
+                "{} It also runs in another account: {}, or restart the computer, which ends \
+                 every session.",
+                remedy,
+                sign_out_how(facts.os)
+            );
+            format!(
+                "{message} It runs in another user's session ({}: process {}): the proctoring \
+                 app sees every signed-in account.",
+                who.join(", "),
+                pid_list(&pids)
+            )
+        };
         if is_prohibited {
             prohibited.push(hit.app.name.clone());
             findings.push(Finding::fail(
@@ -348,6 +465,7 @@ mod tests {
                     name: n.to_string(),
                     exe: e.map(str::to_string),
                     pids: p.to_vec(),
+                    other_session: None,
                 })
                 .collect(),
         }
@@ -452,6 +570,98 @@ mod tests {
         assert!(e.1.contains("unknown category \"nope\""), "{}", e.1);
         let e = req("allowed_apps = [\"nope\"]").validate(&c).unwrap_err();
         assert!(e.1.contains("unknown application"), "{}", e.1);
+    }
+
+    /// A garvis.ca report: AnyDesk left running in another signed-in account blocked the exam.
+    #[test]
+    fn an_app_in_another_session_is_found_and_said_so() {
+        let mut f = facts(
+            OsFamily::Windows,
+            &[
+                ("AnyDesk.exe", Some("AnyDesk.exe"), &[700]),
+                ("AnyDesk.exe", Some("AnyDesk.exe"), &[9120]),
+            ],
+        );
+        f.processes[1].other_session = Some("session 2".into());
+        let j = judge_with(
+            &f,
+            &req("prohibited = [\"remote-access\"]"),
+            &cat(),
+            "OnVUE",
+        );
+        assert_eq!(j.findings.len(), 1);
+        let x = &j.findings[0];
+        assert_eq!(x.code, "app-prohibited");
+        assert!(
+            x.message
+                .contains("another user's session (session 2: process 9120)"),
+            "{}",
+            x.message
+        );
+        assert!(x.message.contains("700, 9120"), "{}", x.message);
+        assert!(x.remedy.as_ref().unwrap().contains("Task Manager > Users"));
+    }
+
+    /// A real process of another account: a copy of `sleep` named TeamViewer started under
+    /// another uid is found, marked as another user's, and judged prohibited.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn scan_marks_a_process_of_another_user() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::process::CommandExt;
+        // SAFETY: getuid cannot fail.
+        if unsafe { libc::getuid() } != 0 {
+            let why = "starting a process as another user needs root";
+            assert!(!crate::ci::in_ci(), "{why}");
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exe = dir.path().join("TeamViewer");
+        std::fs::copy("/bin/sleep", &exe).unwrap();
+        const OTHER_UID: u32 = 64_123;
+        let mut child = std::process::Command::new(&exe)
+            .arg("30")
+            .uid(OTHER_UID)
+            .gid(OTHER_UID)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        // The kernel sets the new name at exec: wait until the process shows it.
+        let mut found = None;
+        for _ in 0..100 {
+            let f = scan().unwrap();
+            found = f
+                .processes
+                .into_iter()
+                .find(|p| p.pids.contains(&pid) && p.name == "TeamViewer");
+            if found.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let p = found.expect("the other user's TeamViewer was not found");
+        assert_eq!(p.other_session.as_deref(), Some("uid 64123"));
+        let facts = ProcessFacts {
+            os: OsFamily::Linux,
+            scanned: 1,
+            processes: vec![p],
+        };
+        let j = judge_with(
+            &facts,
+            &req("prohibited = [\"remote-access\"]"),
+            &cat(),
+            "OnVUE",
+        );
+        assert_eq!(j.findings[0].code, "app-prohibited");
+        assert!(
+            j.findings[0]
+                .message
+                .contains("another user's session (uid 64123")
+        );
     }
 
     #[test]

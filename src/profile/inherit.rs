@@ -329,7 +329,13 @@ mod tests {
         let e = Source::locate("no-such-dir/mine.toml")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("No such file"), "{e}");
+        // The system's own words: "No such file or directory" (Unix), "The system cannot find
+        // the path specified" (Windows; "Path not found" under Wine).
+        assert!(
+            e.contains("cannot read profile no-such-dir/mine.toml"),
+            "{e}"
+        );
+        assert!(!e.contains("--profile psi"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod guard;
 pub mod net;
+#[cfg(unix)]
 pub mod sound_server;
 
 use std::ffi::OsStr;

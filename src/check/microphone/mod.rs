@@ -167,6 +167,9 @@ pub struct MicFacts {
     /// What alsa-lib reported meanwhile (kept off the terminal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backend_messages: Vec<String>,
+    /// Windows: which apps use the microphone now or used it last, and the privacy switches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<crate::os::consent::ConsentFacts>,
 }
 
 impl MicFacts {
@@ -199,6 +202,7 @@ impl MicFacts {
             speak: false,
             speech: None,
             backend_messages: vec![],
+            consent: None,
         }
     }
 
@@ -701,6 +705,23 @@ impl Module for Microphone {
         ("mic-none", "no microphone was found or none opens"),
         ("mic-not-found", "no microphone matches --mic NAME"),
         ("mic-busy", "the microphone is held by another application"),
+        // crate::os::consent::MIC_CODES, repeated here (a test keeps the lists together).
+        (
+            "mic-in-use",
+            "Windows records another app using the microphone right now (named)",
+        ),
+        (
+            "mic-access-off",
+            "Windows privacy settings turn microphone access off",
+        ),
+        (
+            "mic-desktop-apps-off",
+            "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
+        ),
+        (
+            "mic-policy-denied",
+            "a Group Policy of the organisation denies apps the microphone",
+        ),
         (
             "mic-permission",
             "the operating system refused access to the microphone",
@@ -741,6 +762,11 @@ impl Module for Microphone {
         );
         facts.requested = ctx.options.mic.clone();
         facts.speak = ctx.options.speak;
+        // Read before recording: examready's own use is not recorded yet.
+        facts.consent = crate::os::consent::probe(
+            crate::os::consent::Capability::Microphone,
+            &ctx.profile.catalogue,
+        );
         ctx.progress("listing microphones");
         let listing_deadline = Instant::now() + ctx.remaining().mul_f64(0.3);
         let found = device::list(Direction::Input, listing_deadline);
@@ -817,6 +843,15 @@ impl Module for Microphone {
     }
 
     fn judge(facts: &MicFacts, profile: &Profile) -> Judgement {
-        judge_with(facts, profile)
+        let mut j = judge_with(facts, profile);
+        if let Some(consent) = &facts.consent {
+            let opened = facts.rms_dbfs.is_some();
+            j.findings.extend(crate::os::consent::judge(
+                crate::os::consent::Capability::Microphone,
+                consent,
+                opened,
+            ));
+        }
+        j
     }
 }

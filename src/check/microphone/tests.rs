@@ -434,3 +434,38 @@ fn not_found_lists_inputs_and_server_sources() {
         "{m}"
     );
 }
+
+/// Windows records Teams using the microphone and a Group Policy denying it: both reported,
+/// Teams by name; the recording worked, so "in use" is a warning.
+#[test]
+fn windows_consent_findings() {
+    use crate::os::consent::{AppUse, ConsentFacts};
+    let mut f = recorded();
+    f.consent = Some(ConsentFacts {
+        in_use: vec![AppUse {
+            app: "Microsoft Teams".into(),
+            key: r"C:#Program Files#Teams#ms-teams.exe".into(),
+            desktop: true,
+            started: Some("2026-11-30T08:00:00Z".parse().unwrap()),
+            stopped: None,
+        }],
+        policy: Some(2),
+        ..Default::default()
+    });
+    let j = <Microphone as Module>::judge(&f, &profile(""));
+    let c = codes(&j);
+    assert!(c.contains(&("mic-policy-denied", Status::Fail)), "{c:?}");
+    assert!(c.contains(&("mic-in-use", Status::Warn)), "{c:?}");
+    let in_use = j.findings.iter().find(|x| x.code == "mic-in-use").unwrap();
+    assert_eq!(in_use.message, "Microsoft Teams is using the microphone.");
+}
+
+#[test]
+fn consent_codes_are_microphone_codes() {
+    for entry in crate::os::consent::MIC_CODES {
+        assert!(
+            Microphone::CODES.contains(entry),
+            "{entry:?} missing from Microphone::CODES"
+        );
+    }
+}

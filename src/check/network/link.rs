@@ -92,9 +92,13 @@ pub fn interfaces() -> Vec<Interface> {
     {
         unix_interfaces()
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
         windows_interfaces()
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        Vec::new()
     }
 }
 
@@ -195,61 +199,117 @@ fn default_route_macos() -> Option<String> {
     })
 }
 
-#[cfg(not(unix))]
+/// Windows: the IP Helper API (`GetAdaptersAddresses`), which gives each adapter's type, state,
+/// description and gateways in any display language (netsh's output is localized).
+#[cfg(windows)]
 fn windows_interfaces() -> Vec<Interface> {
-    run_with_timeout("netsh", &["interface", "show", "interface"])
-        .map(|out| parse_netsh_interfaces(&out))
-        .unwrap_or_default()
+    use windows_sys::Win32::NetworkManagement::IpHelper::{
+        GAA_FLAG_INCLUDE_GATEWAYS, GAA_FLAG_SKIP_ANYCAST, GAA_FLAG_SKIP_MULTICAST,
+        GetAdaptersAddresses, IP_ADAPTER_ADDRESSES_LH,
+    };
+    use windows_sys::Win32::Networking::WinSock::AF_UNSPEC;
+    const ERROR_BUFFER_OVERFLOW: u32 = 111;
+    let wide = |p: *const u16| -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: the API returns NUL-terminated UTF-16 strings inside its buffer.
+        unsafe {
+            let len = (0..).take_while(|&i| *p.add(i) != 0).count();
+            String::from_utf16_lossy(std::slice::from_raw_parts(p, len))
+        }
+    };
+    let flags = GAA_FLAG_INCLUDE_GATEWAYS | GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST;
+    // 15 KB is Microsoft's recommended first size; grown when the API asks for more. u64s
+    // keep the buffer aligned for the structures.
+    let mut size: u32 = 15 * 1024;
+    let mut buf: Vec<u64> = Vec::new();
+    for _ in 0..4 {
+        buf = vec![0; (size as usize).div_ceil(8)];
+        // SAFETY: buf holds at least `size` bytes, aligned for IP_ADAPTER_ADDRESSES_LH.
+        let rc = unsafe {
+            GetAdaptersAddresses(
+                u32::from(AF_UNSPEC),
+                flags,
+                std::ptr::null(),
+                buf.as_mut_ptr().cast(),
+                &mut size,
+            )
+        };
+        match rc {
+            0 => break,
+            ERROR_BUFFER_OVERFLOW => continue,
+            _ => return Vec::new(),
+        }
+    }
+    let mut out = Vec::new();
+    let mut cur = buf.as_ptr() as *const IP_ADAPTER_ADDRESSES_LH;
+    while !cur.is_null() && out.len() < 256 {
+        // SAFETY: a linked list inside buf, as filled in by the API.
+        let a = unsafe { &*cur };
+        let friendly = wide(a.FriendlyName);
+        let description = wide(a.Description);
+        out.push(Interface {
+            kind: windows_adapter_kind(a.IfType, &description, &friendly),
+            name: if description.is_empty() || description == friendly {
+                friendly
+            } else {
+                format!("{friendly} ({description})")
+            },
+            // IfOperStatusUp
+            up: a.OperStatus == 1,
+            default_route: !a.FirstGatewayAddress.is_null(),
+        });
+        cur = a.Next;
+    }
+    out
 }
 
-/// Parse `netsh interface show interface` (Windows): Admin State, State, Type, Interface Name.
-/// The State column is in the display language; only English is understood, and for any other
-/// nothing is claimed (an empty list: the judge then skips the Wi-Fi and VPN rules instead of
-/// passing them on interfaces wrongly read as down).
+/// Classify a Windows adapter from its IANA interface type and its names: Wi-Fi (71), loopback
+/// (24), PPP (23), tunnel (131) and virtual (53) types; an Ethernet-type adapter whose
+/// description names a VPN (TAP, WireGuard, Tailscale, AnyConnect ...) is a tunnel too, since
+/// most VPN clients install virtual Ethernet adapters.
 #[cfg_attr(not(windows), allow(dead_code))]
-pub fn parse_netsh_interfaces(out: &str) -> Vec<Interface> {
-    let rows: Vec<Vec<&str>> = out
-        .lines()
-        .skip(3)
-        .map(|l| l.split_whitespace().collect::<Vec<&str>>())
-        .filter(|f| f.len() >= 4)
-        .collect();
-    let english = rows.iter().all(|f| {
-        f[1].eq_ignore_ascii_case("connected") || f[1].eq_ignore_ascii_case("disconnected")
-    });
-    if !english {
-        return Vec::new();
+pub fn windows_adapter_kind(if_type: u32, description: &str, friendly: &str) -> InterfaceKind {
+    const VPN_WORDS: &[&str] = &[
+        "vpn",
+        "tap-",
+        "tap adapter",
+        "wireguard",
+        "wintun",
+        "tailscale",
+        "zerotier",
+        "openvpn",
+        "anyconnect",
+        "fortinet",
+        "fortissl",
+        "globalprotect",
+        "pangp",
+        "juniper",
+        "pulse secure",
+        "nordlynx",
+        "proton",
+        "mullvad",
+        "expressvpn",
+        "hamachi",
+        "cloudflare warp",
+        "sonicwall",
+        "checkpoint",
+        "wan miniport (ikev2)",
+        "wan miniport (l2tp)",
+        "wan miniport (pptp)",
+        "wan miniport (sstp)",
+    ];
+    let text = format!("{description} {friendly}").to_ascii_lowercase();
+    let vpn = VPN_WORDS.iter().any(|w| text.contains(w));
+    match if_type {
+        24 => InterfaceKind::Loopback,
+        71 => InterfaceKind::Wifi,
+        23 | 131 | 53 if vpn || if_type != 53 => InterfaceKind::Tunnel,
+        _ if vpn => InterfaceKind::Tunnel,
+        6 => InterfaceKind::Wired,
+        _ => InterfaceKind::Other,
     }
-    rows.into_iter()
-        .map(|f| {
-            let name = f[3..].join(" ");
-            let lower = name.to_ascii_lowercase();
-            let kind = if lower.contains("wi-fi")
-                || lower.contains("wlan")
-                || lower.contains("wireless")
-            {
-                InterfaceKind::Wifi
-            } else if lower.contains("vpn")
-                || lower.contains("tap")
-                || lower.contains("wireguard")
-                || lower.contains("tailscale")
-                || lower.contains("zerotier")
-                || lower.contains("openvpn")
-            {
-                InterfaceKind::Tunnel
-            } else if lower.contains("ethernet") {
-                InterfaceKind::Wired
-            } else {
-                InterfaceKind::Other
-            };
-            Interface {
-                name,
-                kind,
-                up: f[1].eq_ignore_ascii_case("connected"),
-                default_route: false,
-            }
-        })
-        .collect()
 }
 
 /// Run a command with a 2-second limit; its stdout when it succeeded.

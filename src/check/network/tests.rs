@@ -579,23 +579,57 @@ fn proxy_sources() {
     assert!(parse_windows_reg("    ProxyEnable    REG_DWORD    0x0\n").is_empty());
 }
 
-/// `netsh interface show interface` as Windows 11 prints it (English, then German).
+/// Windows adapters as `GetAdaptersAddresses` describes them (type, description, friendly
+/// name), in any display language: "WLAN" and "Ethernet 2" are told by their type.
 #[test]
-fn netsh_interfaces_are_read_in_english_and_not_guessed_otherwise() {
-    let en = "\r\nAdmin State    State          Type             Interface Name\r\n-------------------------------------------------------------------------\r\nEnabled        Connected      Dedicated        Ethernet 2\r\nEnabled        Disconnected   Dedicated        Wi-Fi\r\nEnabled        Connected      Dedicated        OpenVPN TAP-Windows6\r\n";
-    let i = link::parse_netsh_interfaces(en);
-    let got: Vec<(&str, InterfaceKind, bool)> =
-        i.iter().map(|i| (i.name.as_str(), i.kind, i.up)).collect();
+fn windows_adapters_classify_by_type_and_description() {
+    use link::windows_adapter_kind as kind;
     assert_eq!(
-        got,
-        [
-            ("Ethernet 2", InterfaceKind::Wired, true),
-            ("Wi-Fi", InterfaceKind::Wifi, false),
-            ("OpenVPN TAP-Windows6", InterfaceKind::Tunnel, true),
-        ]
+        kind(6, "Intel(R) Ethernet Connection I219-V", "Ethernet 2"),
+        InterfaceKind::Wired
     );
-    let de = "\r\nAdministratorstatus Status         Typ              Schnittstellenname\r\n-------------------------------------------------------------------------\r\nAktiviert      Verbunden      Dediziert        Ethernet\r\nAktiviert      Getrennt       Dediziert        WLAN\r\n";
-    assert!(link::parse_netsh_interfaces(de).is_empty());
+    assert_eq!(
+        kind(71, "Intel(R) Wi-Fi 6 AX201 160MHz", "WLAN"),
+        InterfaceKind::Wifi
+    );
+    assert_eq!(
+        kind(6, "TAP-Windows Adapter V9", "OpenVPN TAP-Windows6"),
+        InterfaceKind::Tunnel
+    );
+    assert_eq!(kind(53, "WireGuard Tunnel", "wg0"), InterfaceKind::Tunnel);
+    assert_eq!(
+        kind(53, "Tailscale Tunnel", "Tailscale"),
+        InterfaceKind::Tunnel
+    );
+    assert_eq!(
+        kind(
+            6,
+            "Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64",
+            "Ethernet 3"
+        ),
+        InterfaceKind::Tunnel
+    );
+    assert_eq!(
+        kind(131, "Teredo Tunneling Pseudo-Interface", "Teredo"),
+        InterfaceKind::Tunnel
+    );
+    assert_eq!(
+        kind(
+            24,
+            "Software Loopback Interface 1",
+            "Loopback Pseudo-Interface 1"
+        ),
+        InterfaceKind::Loopback
+    );
+    // A Hyper-V virtual switch is virtual but no VPN.
+    assert_eq!(
+        kind(
+            53,
+            "Hyper-V Virtual Ethernet Adapter",
+            "vEthernet (Default Switch)"
+        ),
+        InterfaceKind::Other
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ use crate::model::{Finding, Judgement, Status};
 use crate::profile::{Gigabytes, Percent, Profile, Resolution};
 
 pub mod display;
+pub mod power;
 pub mod virt;
 
 pub use display::{DisplayFacts, Monitor};
@@ -69,6 +70,18 @@ pub struct SystemRequirements {
     pub recommended_resolution: Option<Resolution>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_touchscreen: Option<bool>,
+    /// `true`: a pending restart (updates waiting) warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn_pending_restart: Option<bool>,
+    /// `true`: running on battery warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn_on_battery: Option<bool>,
+    /// On battery with less charge than this warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_battery_percent: Option<Percent>,
+    /// Sleeping after fewer idle minutes than this (for the current power source) warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_sleep_minutes: Option<u32>,
 }
 
 /// The rule for one supported OS family.
@@ -98,6 +111,12 @@ pub struct SystemFacts {
     pub disk: Option<DiskFacts>,
     pub virtualization: Virtualization,
     pub displays: DisplayFacts,
+    /// Battery, charger and sleep timeout (reports before these were recorded have none).
+    #[serde(default)]
+    pub power: crate::os::power::PowerFacts,
+    /// Why a restart is pending (empty: none); `None` where it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_restart: Option<Vec<crate::os::reboot::RebootReason>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +172,25 @@ impl Module for System {
     const ABOUT: &'static str =
         "operating system, CPU, memory, disk, virtual machine and displays against the profile";
     const CODES: &'static [(&'static str, &'static str)] = &[
+        // power::CODES, repeated here (a test keeps the two lists together).
+        (
+            "restart-pending",
+            "the computer waits for a restart (updates): it may restart during the exam",
+        ),
+        ("restart-none", "no restart is pending"),
+        ("power-on-battery", "the computer runs on battery"),
+        (
+            "power-battery-low",
+            "on battery with less charge than the profile asks",
+        ),
+        (
+            "power-sleep-soon",
+            "the computer sleeps after fewer idle minutes than the profile asks",
+        ),
+        (
+            "power-ok",
+            "on the charger (or no battery) and not set to sleep soon",
+        ),
         (
             "os-supported",
             "the operating system and version are supported",
@@ -202,15 +240,34 @@ impl Module for System {
 
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
         ctx.progress("reading CPU load");
+        // On Windows, sysinfo would read CPU usage through PDH counters (broken on some real
+        // machines, absent under Wine): the load comes from GetSystemTimes there instead.
+        let cpu_refresh = if cfg!(windows) {
+            CpuRefreshKind::nothing().with_frequency()
+        } else {
+            CpuRefreshKind::nothing().with_usage().with_frequency()
+        };
+        #[cfg_attr(windows, allow(unused_mut))]
         let mut sys = SysInfo::new_with_specifics(
             RefreshKind::nothing()
-                .with_cpu(CpuRefreshKind::nothing().with_usage().with_frequency())
+                .with_cpu(cpu_refresh)
                 .with_memory(MemoryRefreshKind::nothing().with_ram()),
         )?;
+        #[cfg(windows)]
+        let before = crate::os::cpu::sample();
         // CPU usage is a difference between two readings.
         let window = if ctx.options.quick { 250 } else { 500 };
         std::thread::sleep(Duration::from_millis(window).max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
-        sys.refresh_cpu_usage();
+        #[cfg(windows)]
+        let load = before
+            .zip(crate::os::cpu::sample())
+            .and_then(|(a, b)| crate::os::cpu::load_between(a, b))
+            .ok_or_else(|| anyhow::anyhow!("Windows gave no CPU times (GetSystemTimes)"))?;
+        #[cfg(not(windows))]
+        let load = {
+            sys.refresh_cpu_usage();
+            f64::from(sys.global_cpu_usage())
+        };
 
         let cpus = sys.cpus();
         let cpu = CpuFacts {
@@ -221,7 +278,7 @@ impl Module for System {
             logical_cores: cpus.len(),
             physical_cores: SysInfo::physical_core_count().ok(),
             frequency_mhz: cpus.first().map(|c| c.frequency()).unwrap_or(0),
-            load_percent: round1(sys.global_cpu_usage() as f64),
+            load_percent: round1(load),
         };
         let total = sys.total_memory();
         let available = sys.available_memory();
@@ -242,6 +299,8 @@ impl Module for System {
             disk: probe_disk(),
             virtualization: virt::detect(),
             displays: display::probe(),
+            power: crate::os::power::probe(),
+            pending_restart: crate::os::reboot::probe(),
         })
     }
 
@@ -415,6 +474,8 @@ pub fn judge(f: &SystemFacts, req: &SystemRequirements, profile_name: &str) -> J
     judge_hardware(f, req, profile_name, &mut out);
     judge_virtualization(f, req, profile_name, &mut out);
     judge_displays(f, req, profile_name, &mut out);
+    power::judge_restart(f.pending_restart.as_deref(), req, &mut out);
+    power::judge_power(&f.power, req, &mut out);
 
     let vm = match &f.virtualization.kind {
         Some(_) => format!(", {}", f.virtualization.describe()),

@@ -43,6 +43,8 @@ fn windows11() -> SystemFacts {
             unavailable_reason: None,
             touchscreen: Some(false),
         },
+        power: Default::default(),
+        pending_restart: None,
     }
 }
 
@@ -288,4 +290,51 @@ fn windows_11_is_told_from_its_build() {
     assert_eq!(windows_product_version(None, None), None);
     assert_eq!(normalize_arch("AMD64"), "x86_64");
     assert_eq!(normalize_arch("arm64"), "aarch64");
+}
+
+#[test]
+fn power_codes_are_the_module_codes() {
+    for (code, meaning) in power::CODES {
+        assert!(
+            <System as Module>::CODES.contains(&(code, meaning)),
+            "{code} is missing from System::CODES (or its meaning differs)"
+        );
+    }
+}
+
+/// A laptop on battery with updates waiting, under a profile with the power rules: every
+/// finding is declared and has a remedy, and the rest of the verdict is unchanged.
+#[test]
+fn laptop_on_battery_with_a_pending_restart() {
+    let mut f = windows11();
+    f.power = crate::os::power::PowerFacts {
+        battery: Some(true),
+        on_battery: Some(true),
+        battery_percent: Some(30.0),
+        sleep_after_min_ac: Some(0),
+        sleep_after_min_battery: Some(10),
+    };
+    f.pending_restart = Some(vec![crate::os::reboot::RebootReason::ComponentServicing]);
+    let mut req = onvue_like();
+    req.warn_pending_restart = Some(true);
+    req.warn_on_battery = Some(true);
+    req.min_battery_percent = Some(Percent(50.0));
+    req.min_sleep_minutes = Some(20);
+    let j = judge(&f, &req, "OnVUE");
+    assert_declared(&j);
+    let warned: Vec<&str> = j
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Warn)
+        .map(|f| f.code.as_str())
+        .collect();
+    for code in [
+        "restart-pending",
+        "power-on-battery",
+        "power-battery-low",
+        "power-sleep-soon",
+    ] {
+        assert!(warned.contains(&code), "{code} not in {warned:?}");
+    }
+    assert_eq!(j.status(), Status::Warn);
 }

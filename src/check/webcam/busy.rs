@@ -149,11 +149,13 @@ mod tests {
                     name: "Zoom.exe".into(),
                     exe: Some("Zoom.exe".into()),
                     pids: vec![42],
+                    other_session: None,
                 },
                 RunningProcess {
                     name: "explorer.exe".into(),
                     exe: Some("explorer.exe".into()),
                     pids: vec![7],
+                    other_session: None,
                 },
             ],
         };

@@ -154,6 +154,7 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
         faces: None,
         busy: None,
         snapshot: None,
+        consent: None,
     };
     (env.progress)("listing cameras");
     let listed = match source.list() {

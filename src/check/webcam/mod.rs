@@ -254,6 +254,9 @@ pub struct WebcamFacts {
     /// Who holds the camera, looked up when it delivered no frame.
     pub busy: Option<BusyFacts>,
     pub snapshot: Option<SnapshotFacts>,
+    /// Windows: which apps use the camera now or used it last, and the privacy switches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<crate::os::consent::ConsentFacts>,
 }
 
 /// Frame-quality figures under a profile's thresholds.
@@ -852,6 +855,23 @@ impl Module for Webcam {
             "a virtual camera the profile does not allow is installed",
         ),
         ("webcam-busy", "another process holds the camera"),
+        // crate::os::consent::WEBCAM_CODES, repeated here (a test keeps the lists together).
+        (
+            "webcam-in-use",
+            "Windows records another app using the camera right now (named)",
+        ),
+        (
+            "webcam-access-off",
+            "Windows privacy settings turn camera access off",
+        ),
+        (
+            "webcam-desktop-apps-off",
+            "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
+        ),
+        (
+            "webcam-policy-denied",
+            "a Group Policy of the organisation denies apps the camera",
+        ),
         ("webcam-no-frame", "a listed camera delivered no frame"),
         (
             "webcam-capture",
@@ -923,8 +943,13 @@ impl Module for Webcam {
         let find_busy = move |dev: Option<&str>| busy::find(dev, &catalogue);
         let progress = |m: &str| ctx.progress(m);
         let cancelled = || ctx.is_cancelled();
+        // Read before the camera is opened: examready's own use is not recorded yet.
+        let consent = crate::os::consent::probe(
+            crate::os::consent::Capability::Webcam,
+            &ctx.profile.catalogue,
+        );
         let mut source = native::open();
-        Ok(capture::run(
+        let mut facts = capture::run(
             &mut source,
             &plan,
             capture::Env {
@@ -934,15 +959,26 @@ impl Module for Webcam {
                 faces: Some(&mut finder),
                 permission,
             },
-        ))
+        );
+        facts.consent = consent;
+        Ok(facts)
     }
 
     fn judge(facts: &WebcamFacts, profile: &Profile) -> Judgement {
-        judge_with(
+        let mut j = judge_with(
             facts,
             &profile.file.webcam,
             &profile.catalogue,
             profile.name(),
-        )
+        );
+        if let Some(consent) = &facts.consent {
+            let opened = facts.capture.as_ref().is_some_and(|c| c.frames > 0);
+            j.findings.extend(crate::os::consent::judge(
+                crate::os::consent::Capability::Webcam,
+                consent,
+                opened,
+            ));
+        }
+        j
     }
 }

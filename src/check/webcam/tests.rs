@@ -90,6 +90,7 @@ fn good() -> WebcamFacts {
         }),
         busy: None,
         snapshot: None,
+        consent: None,
     }
 }
 
@@ -584,4 +585,46 @@ fn profile_section_is_strict_and_ranged() {
         p.file.runner.deadline_for("webcam"),
         std::time::Duration::from_secs(40)
     );
+}
+
+/// Windows' consent store says Zoom holds the camera and desktop apps are denied: the capture
+/// failed, so both fail, with Zoom named; every code is declared (checked by `judge`).
+#[test]
+fn windows_consent_names_the_app_and_the_switch() {
+    use crate::os::consent::{AppUse, ConsentFacts, Switch};
+    let mut f = failed_capture(FailureKind::Busy, "the device is in use");
+    f.consent = Some(ConsentFacts {
+        in_use: vec![AppUse {
+            app: "Zoom".into(),
+            key: r"C:#Program Files#Zoom#bin#Zoom.exe".into(),
+            desktop: true,
+            started: Some("2026-11-30T08:00:00Z".parse().unwrap()),
+            stopped: None,
+        }],
+        desktop_apps_access: Some(Switch::Deny),
+        ..Default::default()
+    });
+    let j = judge(&f);
+    let c = codes(&j);
+    assert!(c.contains(&("webcam-in-use", Status::Fail)), "{c:?}");
+    assert!(
+        c.contains(&("webcam-desktop-apps-off", Status::Fail)),
+        "{c:?}"
+    );
+    let in_use = j
+        .findings
+        .iter()
+        .find(|x| x.code == "webcam-in-use")
+        .unwrap();
+    assert_eq!(in_use.message, "Zoom is using the camera.");
+}
+
+#[test]
+fn consent_codes_are_webcam_codes() {
+    for entry in crate::os::consent::WEBCAM_CODES {
+        assert!(
+            Webcam::CODES.contains(entry),
+            "{entry:?} missing from Webcam::CODES"
+        );
+    }
 }

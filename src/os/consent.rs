@@ -1,0 +1,555 @@
+/*!
+Who uses the camera and the microphone on Windows, and whether Windows lets apps use them at all.
+
+Windows 10 and 11 record every app's use of a capability under
+`HKCU\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\<capability>`:
+one subkey per Store app (`Microsoft.WindowsCamera_8wekyb3d8bbwe`) and, under `NonPackaged`, one
+per desktop program, named after its path with `#` for `\`. Each has `LastUsedTimeStart` and
+`LastUsedTimeStop` (FILETIME); a Stop of 0 after a Start means the app is using the device now.
+
+The privacy switches are the `Value` (`Allow`/`Deny`) of the capability key: in HKLM "Camera
+access" for the whole device, in HKCU "Let apps access your camera", and of its `NonPackaged`
+subkey "Let desktop apps access your camera". A Group Policy
+(`HKLM\SOFTWARE\Policies\Microsoft\Windows\AppPrivacy`, `LetAppsAccessCamera` /
+`LetAppsAccessMicrophone`) of 2 forces "deny" for every app, whatever the switches say.
+
+The probe reads these facts (from the live registry, or a recorded export in tests); the judge
+functions below turn them into findings for the webcam and microphone modules.
+*/
+
+use serde::{Deserialize, Serialize};
+
+use super::winreg::{Hive, Registry, filetime};
+use crate::catalogue::{Catalogue, OsFamily};
+use crate::model::Finding;
+
+const CONSENT_STORE: &str =
+    r"Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore";
+const POLICY_KEY: &str = r"SOFTWARE\Policies\Microsoft\Windows\AppPrivacy";
+
+/// The device a consent record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    Webcam,
+    Microphone,
+}
+
+impl Capability {
+    /// The ConsentStore subkey.
+    fn key(self) -> &'static str {
+        match self {
+            Capability::Webcam => "webcam",
+            Capability::Microphone => "microphone",
+        }
+    }
+    fn policy_value(self) -> &'static str {
+        match self {
+            Capability::Webcam => "LetAppsAccessCamera",
+            Capability::Microphone => "LetAppsAccessMicrophone",
+        }
+    }
+    /// The word in messages: "camera", "microphone".
+    fn noun(self) -> &'static str {
+        match self {
+            Capability::Webcam => "camera",
+            Capability::Microphone => "microphone",
+        }
+    }
+    /// The Settings page, Windows 11 then Windows 10.
+    fn settings(self) -> &'static str {
+        match self {
+            Capability::Webcam => {
+                "Settings > Privacy & security > Camera (Windows 10: Settings > Privacy > Camera)"
+            }
+            Capability::Microphone => {
+                "Settings > Privacy & security > Microphone (Windows 10: Settings > Privacy > Microphone)"
+            }
+        }
+    }
+    /// Finding-code prefix of the module that reports it.
+    fn prefix(self) -> &'static str {
+        match self {
+            Capability::Webcam => "webcam",
+            Capability::Microphone => "mic",
+        }
+    }
+}
+
+/// One app's recorded use of the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppUse {
+    /// What to call it: the catalogue's name ("Zoom"), else the program's file name or the
+    /// Store app's name.
+    pub app: String,
+    /// The registry key's name: a Store package, or a desktop program's path.
+    pub key: String,
+    /// A desktop program (under `NonPackaged`) rather than a Store app.
+    pub desktop: bool,
+    /// When it last started using the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<jiff::Timestamp>,
+    /// When it last stopped (`None` while it is using it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<jiff::Timestamp>,
+}
+
+impl AppUse {
+    pub fn in_use(&self) -> bool {
+        self.started.is_some() && self.stopped.is_none()
+    }
+}
+
+/// A privacy switch: `Value` = `Allow` / `Deny` (absent when never set: Windows allows then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Switch {
+    Allow,
+    Deny,
+}
+
+/// What Windows records about one device's use and access.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsentFacts {
+    /// Apps using the device now (LastUsedTimeStop = 0).
+    pub in_use: Vec<AppUse>,
+    /// The app that used it most recently and has stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<AppUse>,
+    /// HKLM "Camera access" for this device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_access: Option<Switch>,
+    /// HKCU "Let apps access your camera".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_access: Option<Switch>,
+    /// HKCU `NonPackaged`: "Let desktop apps access your camera" (the proctoring apps are
+    /// desktop apps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desktop_apps_access: Option<Switch>,
+    /// Group Policy `LetAppsAccess*`: 0 user in control, 1 force allow, 2 force deny.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<u32>,
+}
+
+fn switch(reg: &dyn Registry, hive: Hive, path: &str) -> Option<Switch> {
+    let v = reg.value(hive, path, "Value")?;
+    match v.as_str()?.to_ascii_lowercase().as_str() {
+        "allow" => Some(Switch::Allow),
+        "deny" => Some(Switch::Deny),
+        _ => None,
+    }
+}
+
+/// The file name of a `NonPackaged` key (`C:#Program Files#Zoom#bin#Zoom.exe` -> `Zoom.exe`).
+fn program_file(key: &str) -> &str {
+    key.rsplit(['#', '\\']).next().unwrap_or(key)
+}
+
+/// The name of a Store package (`Microsoft.WindowsCamera_8wekyb3d8bbwe` -> `Microsoft.WindowsCamera`).
+fn package_name(key: &str) -> &str {
+    key.split('_').next().unwrap_or(key)
+}
+
+/// Read the consent facts for `cap`. `own_exe` is this program's path: examready's own use of
+/// the device (while it tests it) is not reported as another app's.
+pub fn read(
+    reg: &dyn Registry,
+    cap: Capability,
+    catalogue: &Catalogue,
+    own_exe: Option<&str>,
+) -> ConsentFacts {
+    let base = format!(r"{CONSENT_STORE}\{}", cap.key());
+    let non_packaged = format!(r"{base}\NonPackaged");
+    let mut uses = Vec::new();
+    let mut collect = |parent: &str, desktop: bool| {
+        for key in reg.subkeys(Hive::CurrentUser, parent) {
+            if key.eq_ignore_ascii_case("NonPackaged") {
+                continue;
+            }
+            let path = format!(r"{parent}\{key}");
+            let time = |name| {
+                reg.value(Hive::CurrentUser, &path, name)
+                    .and_then(|v| v.as_u64())
+                    .and_then(filetime)
+            };
+            let (started, stopped) = (time("LastUsedTimeStart"), time("LastUsedTimeStop"));
+            if started.is_none() && stopped.is_none() {
+                continue;
+            }
+            let own = own_exe.is_some_and(|me| key.replace('#', "\\").eq_ignore_ascii_case(me));
+            if desktop && own {
+                continue;
+            }
+            let file = if desktop {
+                program_file(&key)
+            } else {
+                package_name(&key)
+            };
+            let app = catalogue
+                .match_process(OsFamily::Windows, file, None)
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| file.to_string());
+            uses.push(AppUse {
+                app,
+                key: key.clone(),
+                desktop,
+                started,
+                stopped,
+            });
+        }
+    };
+    collect(&base, false);
+    collect(&non_packaged, true);
+    let (mut in_use, stopped): (Vec<_>, Vec<_>) = uses.into_iter().partition(AppUse::in_use);
+    in_use.sort_by_key(|u| std::cmp::Reverse(u.started));
+    let last_used = stopped.into_iter().max_by_key(|u| u.stopped);
+    ConsentFacts {
+        in_use,
+        last_used,
+        device_access: switch(reg, Hive::LocalMachine, &base),
+        apps_access: switch(reg, Hive::CurrentUser, &base),
+        desktop_apps_access: switch(reg, Hive::CurrentUser, &non_packaged),
+        policy: reg
+            .value(Hive::LocalMachine, POLICY_KEY, cap.policy_value())
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok()),
+    }
+}
+
+/// The consent facts of this computer (Windows); `None` elsewhere.
+pub fn probe(cap: Capability, catalogue: &Catalogue) -> Option<ConsentFacts> {
+    #[cfg(windows)]
+    {
+        let me = std::env::current_exe().ok();
+        let me = me.as_ref().map(|p| p.to_string_lossy().into_owned());
+        Some(read(&super::winreg::Native, cap, catalogue, me.as_deref()))
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = (cap, catalogue);
+        None
+    }
+}
+
+/// "Zoom", "Zoom and Teams", "Zoom, Teams and OBS Studio".
+pub fn app_list(uses: &[AppUse]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for u in uses {
+        if !names.contains(&u.app.as_str()) {
+            names.push(&u.app);
+        }
+    }
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The codes these findings use, for a module's code list.
+pub const WEBCAM_CODES: &[(&str, &str)] = &[
+    (
+        "webcam-in-use",
+        "Windows records another app using the camera right now (named)",
+    ),
+    (
+        "webcam-access-off",
+        "Windows privacy settings turn camera access off",
+    ),
+    (
+        "webcam-desktop-apps-off",
+        "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
+    ),
+    (
+        "webcam-policy-denied",
+        "a Group Policy of the organisation denies apps the camera",
+    ),
+];
+
+pub const MIC_CODES: &[(&str, &str)] = &[
+    (
+        "mic-in-use",
+        "Windows records another app using the microphone right now (named)",
+    ),
+    (
+        "mic-access-off",
+        "Windows privacy settings turn microphone access off",
+    ),
+    (
+        "mic-desktop-apps-off",
+        "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
+    ),
+    (
+        "mic-policy-denied",
+        "a Group Policy of the organisation denies apps the microphone",
+    ),
+];
+
+/// Findings from the consent facts: privacy switches that block the proctoring app, and apps
+/// using the device now. `opened` says whether the module could use the device anyway: an app
+/// using it is then a warning (it may still take it away during the exam), otherwise a failure.
+pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding> {
+    let (p, noun, settings) = (cap.prefix(), cap.noun(), cap.settings());
+    let code = |suffix: &str| format!("{p}-{suffix}");
+    let mut out = Vec::new();
+    if facts.policy == Some(2) {
+        out.push(Finding::fail(
+            &code("policy-denied"),
+            format!(
+                "A Group Policy of your organisation denies every app access to the {noun} \
+                 ({} = 2, Force Deny).",
+                cap.policy_value()
+            ),
+            format!(
+                "This cannot be changed in Settings: ask your IT department to remove the \
+                 \"Let Windows apps access the {noun}\" policy, or take the exam on a computer \
+                 you control."
+            ),
+        ));
+    } else if facts.policy != Some(1) {
+        // A policy of 1 (force allow) overrides the switches below.
+        if facts.device_access == Some(Switch::Deny) {
+            out.push(Finding::fail(
+                &code("access-off"),
+                format!("{} access is turned off for this device.", capitalize(noun)),
+                format!(
+                    "Turn on \"{} access\" in {settings} (an administrator may be needed), \
+                     then run the check again.",
+                    capitalize(noun)
+                ),
+            ));
+        } else if facts.apps_access == Some(Switch::Deny) {
+            out.push(Finding::fail(
+                &code("access-off"),
+                format!("Apps are not allowed to use the {noun} (Windows privacy settings)."),
+                format!(
+                    "Turn on \"Let apps access your {noun}\" in {settings}, then run the check \
+                     again."
+                ),
+            ));
+        }
+        if facts.desktop_apps_access == Some(Switch::Deny) {
+            out.push(Finding::fail(
+                &code("desktop-apps-off"),
+                format!(
+                    "{} access for desktop apps is off: the proctoring app (a desktop app) \
+                     will not get the {noun}.",
+                    capitalize(noun)
+                ),
+                format!(
+                    "Turn on \"Let desktop apps access your {noun}\" at the bottom of \
+                     {settings}, then run the check again."
+                ),
+            ));
+        }
+    }
+    if !facts.in_use.is_empty() {
+        let apps = app_list(&facts.in_use);
+        let verb = if facts.in_use.len() == 1 { "is" } else { "are" };
+        let message = format!("{apps} {verb} using the {noun}.");
+        let remedy = format!(
+            "Quit {apps} completely (also from the notification area next to the clock) before \
+             the exam: the proctoring app needs the {noun} to itself."
+        );
+        out.push(if opened {
+            Finding::warn(&code("in-use"), message, remedy)
+        } else {
+            Finding::fail(&code("in-use"), message, remedy)
+        });
+    }
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// "last used by Zoom at 2026-11-30 09:12 UTC", for a pass message; empty when unknown.
+pub fn last_used_note(facts: &ConsentFacts) -> String {
+    match &facts.last_used {
+        Some(u) => match u.stopped {
+            Some(t) => format!(
+                " (last used by {} until {} UTC)",
+                u.app,
+                t.strftime("%Y-%m-%d %H:%M")
+            ),
+            None => format!(" (last used by {})", u.app),
+        },
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+    use crate::os::winreg::Recorded;
+
+    fn cat() -> Catalogue {
+        Catalogue::builtin().unwrap()
+    }
+
+    /// A recorded export: Zoom (desktop) using the camera now, the Camera app (Store) used it
+    /// earlier, Teams before that; desktop apps denied.
+    const EXPORT: &str = r#"Windows Registry Editor Version 5.00
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam]
+"Value"="Allow"
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam\Microsoft.WindowsCamera_8wekyb3d8bbwe]
+"Value"="Allow"
+"LastUsedTimeStart"=hex(b):00,20,f4,6e,a2,61,dd,01
+"LastUsedTimeStop"=hex(b):00,c0,43,7b,a2,61,dd,01
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam\NonPackaged]
+"Value"="Deny"
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam\NonPackaged\C:#Users#ana#AppData#Roaming#Zoom#bin#Zoom.exe]
+"LastUsedTimeStart"=hex(b):00,5c,0d,9d,4b,62,dd,01
+"LastUsedTimeStop"=hex(b):00,00,00,00,00,00,00,00
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam\NonPackaged\C:#Program Files#Teams#ms-teams.exe]
+"LastUsedTimeStart"=hex(b):00,00,10,00,00,50,dd,01
+"LastUsedTimeStop"=hex(b):00,00,20,00,00,50,dd,01
+
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\webcam\NonPackaged\C:#Tools#examready.exe]
+"LastUsedTimeStart"=hex(b):00,5c,0d,9d,4b,62,dd,01
+"LastUsedTimeStop"=hex(b):00,00,00,00,00,00,00,00
+"#;
+
+    #[test]
+    fn names_the_app_using_the_camera_and_the_last_one() {
+        let reg = Recorded::parse(EXPORT).unwrap();
+        let f = read(
+            &reg,
+            Capability::Webcam,
+            &cat(),
+            Some(r"C:\Tools\examready.exe"),
+        );
+        assert_eq!(f.in_use.len(), 1, "{f:?}");
+        assert_eq!(f.in_use[0].app, "Zoom");
+        assert!(f.in_use[0].desktop);
+        let last = f.last_used.as_ref().unwrap();
+        assert_eq!(last.key, "Microsoft.WindowsCamera_8wekyb3d8bbwe");
+        assert!(!last.desktop);
+        assert_eq!(f.apps_access, Some(Switch::Allow));
+        assert_eq!(f.desktop_apps_access, Some(Switch::Deny));
+        assert_eq!(f.device_access, None);
+        assert_eq!(f.policy, None);
+
+        let findings = judge(Capability::Webcam, &f, false);
+        let codes: Vec<_> = findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["webcam-desktop-apps-off", "webcam-in-use"]);
+        assert_eq!(findings[1].message, "Zoom is using the camera.");
+        assert_eq!(findings[1].status, Status::Fail);
+        assert!(
+            findings[0]
+                .remedy
+                .as_ref()
+                .unwrap()
+                .contains("Privacy & security > Camera")
+        );
+        // The camera still opened: Zoom using it is a warning.
+        assert_eq!(judge(Capability::Webcam, &f, true)[1].status, Status::Warn);
+        assert!(last_used_note(&f).contains("last used by Microsoft.WindowsCamera"));
+    }
+
+    #[test]
+    fn examready_itself_is_not_another_app() {
+        let reg = Recorded::parse(EXPORT).unwrap();
+        let f = read(&reg, Capability::Webcam, &cat(), None);
+        let apps: Vec<_> = f.in_use.iter().map(|u| u.app.as_str()).collect();
+        assert!(
+            apps.contains(&"examready.exe") && apps.contains(&"Zoom"),
+            "{apps:?}"
+        );
+        let msg = &judge(Capability::Webcam, &f, false)[1].message;
+        assert!(
+            msg.contains("Zoom")
+                && msg.contains("examready.exe")
+                && msg.ends_with("are using the camera."),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn policy_and_device_switch() {
+        let text = r#"Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\AppPrivacy]
+"LetAppsAccessMicrophone"=dword:00000002
+
+[HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\microphone]
+"Value"="Deny"
+"#;
+        let reg = Recorded::parse(text).unwrap();
+        let f = read(&reg, Capability::Microphone, &cat(), None);
+        assert_eq!(f.policy, Some(2));
+        assert_eq!(f.device_access, Some(Switch::Deny));
+        let findings = judge(Capability::Microphone, &f, true);
+        // The policy decides; the switches below it do not matter then.
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].code, "mic-policy-denied");
+        assert!(
+            findings[0]
+                .remedy
+                .as_ref()
+                .unwrap()
+                .contains("IT department")
+        );
+
+        let no_policy = ConsentFacts { policy: None, ..f };
+        let findings = judge(Capability::Microphone, &no_policy, true);
+        assert_eq!(findings[0].code, "mic-access-off");
+        assert!(findings[0].message.contains("for this device"));
+    }
+
+    #[test]
+    fn nothing_recorded_says_nothing() {
+        let f = read(&Recorded::default(), Capability::Webcam, &cat(), None);
+        assert_eq!(f, ConsentFacts::default());
+        assert!(judge(Capability::Webcam, &f, false).is_empty());
+    }
+
+    #[test]
+    fn codes_are_declared() {
+        let f = ConsentFacts {
+            in_use: vec![AppUse {
+                app: "Zoom".into(),
+                key: "k".into(),
+                desktop: true,
+                started: Some(jiff::Timestamp::UNIX_EPOCH),
+                stopped: None,
+            }],
+            device_access: Some(Switch::Deny),
+            desktop_apps_access: Some(Switch::Deny),
+            ..Default::default()
+        };
+        for (cap, codes) in [
+            (Capability::Webcam, WEBCAM_CODES),
+            (Capability::Microphone, MIC_CODES),
+        ] {
+            let mut emitted: Vec<String> =
+                judge(cap, &f, false).into_iter().map(|f| f.code).collect();
+            emitted.extend(
+                judge(
+                    cap,
+                    &ConsentFacts {
+                        policy: Some(2),
+                        ..Default::default()
+                    },
+                    false,
+                )
+                .into_iter()
+                .map(|f| f.code),
+            );
+            for c in &emitted {
+                assert!(codes.iter().any(|(k, _)| k == c), "{c} not declared");
+            }
+            assert_eq!(emitted.len(), codes.len());
+        }
+    }
+}
