@@ -459,6 +459,36 @@ fn snapshot_is_written_only_when_asked() {
     assert_eq!((img.width(), img.height()), (640, 480));
 }
 
+/// `--snapshot` follows the same file rules as `--output`: a named pipe nobody reads is an
+/// error at once (it used to block the webcam module until its deadline).
+#[cfg(unix)]
+#[test]
+fn snapshot_to_a_pipe_without_reader_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("me.png");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !crate::support::require(made, "mkfifo") {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let r = run_source(
+        SequenceSource::new("Integrated Camera", one_face(10), 30.0),
+        |p| p.snapshot = Some(fifo.clone()),
+        &onvue(),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_finding(&r, "webcam-snapshot-failed", Status::Warn);
+    let err = r.facts.snapshot.as_ref().unwrap().error.as_ref().unwrap();
+    assert!(err.contains("no program is reading"), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Busy camera: a real process holding a file open.
 // ---------------------------------------------------------------------------------------------

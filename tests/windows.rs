@@ -365,8 +365,8 @@ fn webcam_no_camera_then_consent_store() {
     assert!(run.finding("webcam", "webcam-policy-denied").is_some());
 }
 
-/// microphone: WASAPI through Wine's PulseAudio driver records the same PipeWire virtual
-/// microphone as the Linux build, within 1 dB.
+/// microphone and speaker: WASAPI through Wine's PulseAudio driver records the same PipeWire
+/// virtual microphone as the Linux build, within 1 dB, and opens the virtual speaker.
 #[test]
 fn microphone_level_matches_the_linux_build() {
     let Some(w) = wine() else { return };
@@ -391,8 +391,12 @@ fn microphone_level_matches_the_linux_build() {
             .as_f64()
             .unwrap_or_else(|| panic!("Linux build: {report}"))
     };
-    let run = w.check_env(&["--only", "microphone"], server.env());
+    let run = w.check_env(&["--only", "microphone,speaker"], server.env());
     no_crash(&run, "microphone");
+    no_crash(&run, "speaker");
+    // The speaker side: WASAPI opens the PipeWire sink's output.
+    let speaker = run.check("speaker");
+    assert_eq!(speaker["status"], "pass", "{speaker}");
     let f = &run.check("microphone")["facts"];
     let windows = f["rms_dbfs"]
         .as_f64()

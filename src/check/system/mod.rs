@@ -556,7 +556,11 @@ fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut 
             format!(
                 "{} {} is supported (needs {supported}).",
                 f.os.name,
-                f.os.version.as_deref().unwrap_or("")
+                // "Windows 11 Pro", not "Windows 11 Pro 11".
+                f.os.version
+                    .as_deref()
+                    .filter(|v| !f.os.name.split_whitespace().any(|w| w == *v))
+                    .unwrap_or("")
             )
             .replace("  ", " "),
         ));

@@ -105,6 +105,11 @@ fn healthy_windows_passes_everything() {
         ["os-supported", "hardware-ok", "vm-none", "display-ok"]
     );
     assert!(j.summary.contains("Windows 11 Pro"));
+    // The version is not repeated when the name carries it ("Windows 11 Pro 11").
+    assert_eq!(
+        j.findings[0].message,
+        "Windows 11 Pro is supported (needs Windows 10+ or macOS 12+)."
+    );
 }
 
 #[test]

@@ -397,14 +397,20 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
             },
             Some(img) => SnapshotFacts {
                 path: path.display().to_string(),
-                error: img
-                    .save_with_format(path, image::ImageFormat::Png)
-                    .err()
-                    .map(|e| e.to_string()),
+                error: save_png(img, path).err().map(|e| format!("{e:#}")),
             },
         });
     }
     facts
+}
+
+/// Write `img` as a PNG file by the rules every file examready writes follows
+/// ([`crate::fsutil::write_atomic`]): atomically, never through another user's link in a shared
+/// folder, never blocking on a pipe nobody reads.
+fn save_png(img: &RgbImage, path: &std::path::Path) -> anyhow::Result<()> {
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    crate::fsutil::write_atomic(path, &png)
 }
 
 #[cfg(test)]
