@@ -103,11 +103,16 @@ fn goodput_matches_iperf3_on_a_10_mbit_link() {
     ) {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_profile(dir.path(), "");
-    in_namespace(
-        dir.path(),
-        r#"
+    // iperf3 and examready measure the same shaped link one after the other. Both are real
+    // transfers on a shared 2-core machine, so a second pair is measured when the first
+    // disagrees (another test's burst of CPU can starve either one); every pair is printed.
+    let mut attempts = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        write_profile(dir.path(), "");
+        in_namespace(
+            dir.path(),
+            r#"
 tc qdisc add dev lo root tbf rate 10mbit burst 32kbit latency 400ms
 start_serve
 iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
@@ -116,30 +121,34 @@ sleep 0.3
 iperf3 -c 127.0.0.1 -p 5299 -t 5 -J >"$DIR/iperf.json"
 check report.json
 "#,
-    );
-    let iperf = read_json(dir.path(), "iperf.json");
-    let reference = iperf["end"]["sum_received"]["bits_per_second"]
-        .as_f64()
-        .unwrap()
-        / 1e6;
-    let report = read_json(dir.path(), "report.json");
-    let f = facts(&report);
-    let down = f["download_mbps"]["median"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{f:#}"));
-    let up = f["upload_mbps"]["median"].as_f64().unwrap();
-    eprintln!("iperf3 {reference:.2} Mbps; examready down {down:.2}, up {up:.2} Mbps");
-    assert!(
-        (8.0..=10.5).contains(&reference),
-        "iperf3 measured {reference}"
-    );
-    for (what, v) in [("download", down), ("upload", up)] {
-        let ratio = v / reference;
-        assert!(
-            (0.9..=1.1).contains(&ratio),
-            "{what} {v:.2} vs iperf3 {reference:.2} (ratio {ratio:.3}): {f:#}"
         );
+        let iperf = read_json(dir.path(), "iperf.json");
+        let reference = iperf["end"]["sum_received"]["bits_per_second"]
+            .as_f64()
+            .unwrap()
+            / 1e6;
+        let report = read_json(dir.path(), "report.json");
+        let f = facts(&report);
+        let down = f["download_mbps"]["median"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{f:#}"));
+        let up = f["upload_mbps"]["median"].as_f64().unwrap();
+        eprintln!("iperf3 {reference:.2} Mbps; examready down {down:.2}, up {up:.2} Mbps");
+        let agree = (8.0..=10.5).contains(&reference)
+            && [down, up]
+                .iter()
+                .all(|v| (0.9..=1.1).contains(&(v / reference)));
+        attempts.push(format!(
+            "iperf3 {reference:.2}, down {down:.2}, up {up:.2} Mbps"
+        ));
+        if agree {
+            return;
+        }
     }
+    panic!(
+        "examready's goodput is not within 10% of iperf3's on a 10 Mbit/s link (iperf3 itself \
+         must measure 8 to 10.5): {attempts:#?}"
+    );
 }
 
 #[test]

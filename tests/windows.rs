@@ -23,6 +23,8 @@ struct Wine {
     dir: PathBuf,
     /// Private data folder (history) for every run.
     data: tempfile::TempDir,
+    /// Private HOME for Wine and the libraries it loads (PulseAudio's client keeps files there).
+    home: tempfile::TempDir,
 }
 
 fn target_dir() -> PathBuf {
@@ -60,6 +62,7 @@ fn wine() -> Option<Wine> {
         prefix,
         dir,
         data: tempfile::tempdir().unwrap(),
+        home: tempfile::tempdir().unwrap(),
     })
 }
 
@@ -104,6 +107,10 @@ impl Wine {
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=;winemenubuilder.exe=d")
             .env("EXAMREADY_DATA_DIR", winpath(self.data.path()))
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("XDG_CACHE_HOME", self.home.path().join(".cache"))
+            .env("XDG_DATA_HOME", self.home.path().join(".local/share"))
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR")
             .env_remove("CLICOLOR_FORCE")
@@ -552,6 +559,13 @@ fn double_click_saves_the_report_and_waits_for_enter() {
         .unwrap_or_else(|| panic!("not on C: {saved}"))
         .replace('\\', "/");
     let file = w.prefix.join("drive_c").join(rel);
+    // Inside the prefix, not through a link to a real folder of the user's.
+    let real = file.canonicalize().unwrap();
+    assert!(
+        real.starts_with(w.prefix.canonicalize().unwrap()),
+        "the report left the Wine prefix: {}",
+        real.display()
+    );
     let html = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     assert!(
         html.contains("<html") && html.contains("Pearson OnVUE"),

@@ -10,6 +10,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${CARGO_TARGET_DIR:-$root/target}/wine"
 export WINEPREFIX="${WINEPREFIX:-$out/prefix}"
+# Wine and the libraries it loads (PulseAudio's client, dconf) keep files in HOME: give them a
+# folder of their own, never the user's.
+export HOME="$out/home" XDG_CONFIG_HOME="$out/home/.config" XDG_CACHE_HOME="$out/home/.cache" \
+  XDG_DATA_HOME="$out/home/.local/share"
+mkdir -p "$HOME"
 export WINEDEBUG=-all
 # No Mono or Gecko install prompts: examready needs neither.
 export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
@@ -36,5 +41,14 @@ if ! grep -q '"ProductName"="Microsoft Windows 10' "$WINEPREFIX/system.reg" 2>/d
   wine winecfg -v win10 >/dev/null 2>&1 || true
   wineserver -w
 fi
+# wineboot links the Windows user's Desktop, Documents, Downloads ... to HOME. A program under
+# test that saves a file there (examready's double-click run saves its report in Downloads) must
+# write inside the prefix, so every such link becomes a folder of the prefix.
+for link in "$WINEPREFIX"/drive_c/users/*/*; do
+  if [ -L "$link" ]; then
+    rm -f "$link"
+    mkdir -p "$link"
+  fi
+done
 cp -f "$out/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 echo "$WINEPREFIX"

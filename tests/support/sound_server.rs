@@ -381,7 +381,11 @@ pub fn sox(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 /// Make speech with espeak-ng, resampled to 48 kHz and repeated to `repeat + 1` copies.
 pub fn speech(dir: &Path, text: &str, repeat: u32) -> PathBuf {
     let raw = dir.join("speech-raw.wav");
-    let o = Command::new("espeak-ng")
+    // espeak-ng opens a PulseAudio client even when it only writes a file, and that client
+    // keeps files in HOME: give it a private, server-less environment.
+    let mut cmd = Command::new("espeak-ng");
+    apply_env(&mut cmd, &empty_environment(&dir.join("espeak-env")));
+    let o = cmd
         .args(["-w"])
         .arg(&raw)
         .arg(text)

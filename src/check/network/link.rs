@@ -317,8 +317,12 @@ fn run_with_timeout(cmd: &str, args: &[&str]) -> Option<String> {
     crate::command::output_within(cmd, args, Duration::from_secs(2))
 }
 
-/// Proxy settings from the environment (given as a lookup, for tests) and the system.
-pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
+/// Proxy settings from the environment (given as a lookup) and the system's store (as
+/// [`system_proxy`] read it: its source and settings). Pure, for tests.
+pub fn proxy_facts(
+    env: impl Fn(&str) -> Option<String>,
+    (source, system): (String, Vec<ProxySetting>),
+) -> ProxyFacts {
     let mut facts = ProxyFacts::default();
     for var in [
         "HTTPS_PROXY",
@@ -338,7 +342,6 @@ pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
     facts.no_proxy = env("NO_PROXY")
         .or_else(|| env("no_proxy"))
         .filter(|v| !v.is_empty());
-    let (source, system) = system_proxy();
     facts.system_source = source;
     // Auto-configuration URLs and proxies from the system's store may carry credentials too.
     facts
@@ -350,7 +353,8 @@ pub fn proxy_facts(env: impl Fn(&str) -> Option<String>) -> ProxyFacts {
     facts
 }
 
-fn system_proxy() -> (String, Vec<ProxySetting>) {
+/// The system's proxy store: macOS `scutil --proxy`, the Windows registry, GNOME's gsettings.
+pub fn system_proxy() -> (String, Vec<ProxySetting>) {
     #[cfg(target_os = "macos")]
     {
         let Some(out) = run_with_timeout("scutil", &["--proxy"]) else {

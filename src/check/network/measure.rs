@@ -104,7 +104,7 @@ impl Params {
 pub fn probe(ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
     let params = Params::resolve(&ctx.profile.file.network, &ctx.options)?;
     let interfaces = link::interfaces();
-    let proxy = link::proxy_facts(|v| std::env::var(v).ok());
+    let proxy = link::proxy_facts(|v| std::env::var(v).ok(), link::system_proxy());
     let mut facts = NetworkFacts {
         // Recorded without its secrets (user info, query values); connections use the real one.
         server: crate::redact::url(params.server.as_str()),

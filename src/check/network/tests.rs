@@ -561,10 +561,18 @@ fn proxy_sources() {
         "NO_PROXY" => Some("localhost".to_string()),
         _ => None,
     };
-    let p = link::proxy_facts(env);
+    let system = vec![ProxySetting {
+        source: "gnome:auto".into(),
+        value: "http://me:pw@wpad.corp/proxy.pac".into(),
+    }];
+    let p = link::proxy_facts(env, ("gnome".into(), system));
     assert_eq!(p.settings[0].source, "env:HTTPS_PROXY");
     assert_eq!(p.settings[0].value, "http://***@proxy.corp:3128");
     assert_eq!(p.no_proxy.as_deref(), Some("localhost"));
+    // The system's settings follow, with credentials masked too.
+    assert_eq!(p.system_source, "gnome");
+    assert_eq!(p.settings[1].source, "gnome:auto");
+    assert_eq!(p.settings[1].value, "http://***@wpad.corp/proxy.pac");
 
     let mac = "<dictionary> {\n  HTTPEnable : 1\n  HTTPPort : 8080\n  HTTPProxy : 10.0.0.1\n  HTTPSEnable : 0\n  ProxyAutoConfigEnable : 1\n  ProxyAutoConfigURLString : http://wpad/wpad.dat\n}";
     let s = parse_scutil(mac);
