@@ -30,5 +30,6 @@ pub mod render;
 pub mod replay;
 pub mod runner;
 pub mod serve;
+pub mod stats;
 pub mod textfile;
 pub mod wire;

@@ -15,6 +15,8 @@ infinity (digital silence).
 
 use serde::{Deserialize, Serialize};
 
+use crate::stats;
+
 /// The lowest level reported, in dBFS: digital silence reads this.
 pub const MIN_DBFS: f64 = -150.0;
 
@@ -29,7 +31,7 @@ pub const MONO_TOLERANCE: f32 = 1.0 / 65536.0;
 pub const WINDOW_SECONDS: f64 = 0.1;
 
 /// The percentile of window noise levels taken as the room's noise floor.
-pub const NOISE_FLOOR_PERCENTILE: f64 = 0.10;
+pub const NOISE_FLOOR_PERCENTILE: f64 = 10.0;
 
 /// Linear amplitude (or RMS) to dBFS, floored at [`MIN_DBFS`].
 pub fn to_dbfs(linear: f64) -> f64 {
@@ -55,7 +57,7 @@ pub fn from_dbfs(dbfs: f64) -> f64 {
 /// Round to one decimal (levels are reported to 0.1 dB).
 pub fn round1(v: f64) -> f64 {
     // `+ 0.0` turns -0.0 into 0.0.
-    (v * 10.0).round() / 10.0 + 0.0
+    stats::round_to(v, 1) + 0.0
 }
 
 /// One channel's levels.
@@ -178,16 +180,6 @@ fn mix_power_windows(samples: &[f32], channels: usize, window: usize) -> Vec<f64
         .collect()
 }
 
-/// The value at fraction `p` (0..=1) of `values` sorted ascending (nearest rank).
-pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((values.len() - 1) as f64 * p.clamp(0.0, 1.0)).round() as usize;
-    Some(values[rank])
-}
-
 /// The room's noise floor in dBFS: for each 100 ms window, the broadband noise level, then the
 /// 10th percentile over the windows (the quiet moments between words or sounds).
 ///
@@ -228,14 +220,14 @@ pub fn noise_floor(samples: &[f32], channels: usize, sample_rate: u32) -> f64 {
         power.clear();
         // Bins 1 .. n/2-1: without DC (a microphone's offset) and Nyquist.
         power.extend((1..n / 2).map(|k| re[k] * re[k] + im[k] * im[k]));
-        let median = percentile(&mut power, 0.5).unwrap_or(0.0);
+        let median = stats::percentile_nearest(&power, 50.0).unwrap_or(0.0);
         // Parseval with a Hann window: a bin of white noise of variance s2 has mean power
         // s2 * sum(w^2); the one-sided spectrum holds the variance in n/2 bins, twice each.
         let per_bin_variance = median / std::f64::consts::LN_2 / hann_energy;
         let noise_power = per_bin_variance.min(rms_power);
         estimates.push(power_to_dbfs(noise_power));
     }
-    percentile(&mut estimates, NOISE_FLOOR_PERCENTILE).unwrap_or(MIN_DBFS)
+    stats::percentile_nearest(&estimates, NOISE_FLOOR_PERCENTILE).unwrap_or(MIN_DBFS)
 }
 
 /// The largest power of two not above `window` (at least 64).
@@ -292,8 +284,7 @@ pub fn fft(re: &mut [f64], im: &mut [f64]) {
 /// The level of the loudest stretch (90th percentile of the 100 ms windows), in dBFS: how loud
 /// speech was in `--speak` mode.
 pub fn loud_level(series_dbfs: &[f64]) -> f64 {
-    let mut v = series_dbfs.to_vec();
-    percentile(&mut v, 0.9).unwrap_or(MIN_DBFS)
+    stats::percentile_nearest(series_dbfs, 90.0).unwrap_or(MIN_DBFS)
 }
 
 /// Test signals, for unit tests and the benchmark.

@@ -507,7 +507,7 @@ fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
 
 fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
     let Some(s) = &f.soak else { return };
-    let median = super::percentile(&s.series, 50.0).unwrap_or(0.0);
+    let median = crate::stats::percentile(&s.series, 50.0).unwrap_or(0.0);
     if s.error.is_some() || s.stalls > 0 || s.series.is_empty() || median < s.target_mbps * 0.9 {
         out.push(Finding::fail(
             "net-soak-stalled",

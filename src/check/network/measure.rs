@@ -15,8 +15,8 @@ use tokio_rustls::rustls;
 use super::link;
 use super::{
     DEFAULT_SERVER, EndpointFacts, EndpointSpec, EndpointStatus, Goodput, NetworkFacts,
-    NetworkRequirements, SoakFacts, Spread, UDP_ECHO_HEADER, UDP_ECHO_MAGIC, jitter,
-    parse_server_url, round2,
+    NetworkRequirements, SoakFacts, Spread, UDP_ECHO_HEADER, UDP_ECHO_MAGIC, parse_server_url,
+    round2,
 };
 use crate::check::ProbeContext;
 
@@ -538,7 +538,7 @@ async fn measure_server(
     let ((http, tcp), loss) = tokio::join!(idle, loss);
     facts.latency_ms = Spread::of(&http);
     facts.tcp_connect_ms = Spread::of(&tcp);
-    facts.jitter_ms = jitter(&http).map(round2);
+    facts.jitter_ms = crate::stats::jitter(&http).map(round2);
     facts.latency_samples_ms = http;
     match loss {
         Ok((method, sent, got)) => {

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use super::{Module, ProbeContext};
 use crate::model::Judgement;
 use crate::profile::{Mbps, Millis, Percent, Profile, Seconds};
+use crate::stats::{self, percentile};
 
 pub use link::{Interface, InterfaceKind, ProxyFacts, ProxySetting};
 
@@ -329,29 +330,7 @@ pub struct NetworkFacts {
 }
 
 pub(crate) fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
-/// The value at percentile `p` (0-100) by linear interpolation; None when empty.
-pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
-    let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = p / 100.0 * (v.len() - 1) as f64;
-    let lo = rank.floor() as usize;
-    let hi = rank.ceil() as usize;
-    Some(v[lo] + (v[hi] - v[lo]) * (rank - lo as f64))
-}
-
-/// Jitter: mean absolute difference of consecutive samples (Cloudflare's definition).
-pub fn jitter(samples: &[f64]) -> Option<f64> {
-    if samples.len() < 2 {
-        return None;
-    }
-    let sum: f64 = samples.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
-    Some(sum / (samples.len() - 1) as f64)
+    stats::round_to(v, 2)
 }
 
 impl Module for Network {

@@ -310,7 +310,7 @@ impl Module for System {
 }
 
 fn round1(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
+    crate::stats::round_to(v, 1)
 }
 
 fn probe_os() -> OsFacts {

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::catalogue::OsFamily;
 use crate::profile::Resolution;
+use crate::stats::round_to;
 
 /// What to do, resolved from the profile and the command line.
 #[derive(Debug, Clone)]
@@ -125,18 +126,13 @@ pub fn choose<'a>(cams: &'a [Listed], wanted: Option<&str>) -> Option<&'a Listed
         })
 }
 
-fn round(v: f64, places: i32) -> f64 {
-    let p = 10f64.powi(places);
-    (v * p).round() / p
-}
-
 fn push_stats(series: &mut FrameSeries, s: &FrameStats) {
-    series.luma.push(round(s.luma, 1));
-    series.ssim_prev.push(s.ssim_prev.map(|v| round(v, 4)));
-    series.stddev.push(round(s.stddev, 1));
-    series.sharpness.push(round(s.sharpness, 1));
-    series.centre_luma.push(round(s.centre_luma, 1));
-    series.surround_luma.push(round(s.surround_luma, 1));
+    series.luma.push(round_to(s.luma, 1));
+    series.ssim_prev.push(s.ssim_prev.map(|v| round_to(v, 4)));
+    series.stddev.push(round_to(s.stddev, 1));
+    series.sharpness.push(round_to(s.sharpness, 1));
+    series.centre_luma.push(round_to(s.centre_luma, 1));
+    series.surround_luma.push(round_to(s.surround_luma, 1));
 }
 
 /// Run the whole webcam examination on `source`.
@@ -266,9 +262,9 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
                 }
             }
             if let (Some(a), Some(b)) = (first, last) {
-                capture.seconds = round((b - a).as_secs_f64(), 3);
+                capture.seconds = round_to((b - a).as_secs_f64(), 3);
                 if capture.frames >= 2 && b > a {
-                    capture.fps = Some(round(
+                    capture.fps = Some(round_to(
                         (capture.frames - 1) as f64 / (b - a).as_secs_f64(),
                         2,
                     ));
@@ -360,7 +356,7 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
                         (f.width * w).ceil() as i64,
                         (f.height * h).ceil() as i64,
                     )
-                    .map(|v| round(v, 1))
+                    .map(|v| round_to(v, 1))
                 });
                 facts.faces = Some(FaceFacts {
                     frames_examined: samples.len(),
@@ -368,16 +364,16 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
                     faces: best
                         .into_iter()
                         .map(|mut f| {
-                            f.x = round(f.x, 3);
-                            f.y = round(f.y, 3);
-                            f.width = round(f.width, 3);
-                            f.height = round(f.height, 3);
-                            f.score = round(f.score, 2);
+                            f.x = round_to(f.x, 3);
+                            f.y = round_to(f.y, 3);
+                            f.width = round_to(f.width, 3);
+                            f.height = round_to(f.height, 3);
+                            f.score = round_to(f.score, 2);
                             f
                         })
                         .collect(),
                     face_luma,
-                    detection_ms: round(
+                    detection_ms: round_to(
                         started.elapsed().as_secs_f64() * 1000.0 / samples.len() as f64,
                         1,
                     ),

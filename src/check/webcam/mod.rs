@@ -273,20 +273,6 @@ pub struct FrameSummary {
     pub surround_luma: f64,
 }
 
-fn median(v: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = v.filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
 /// Summarize the per-frame series: black is luma below `black_luma`; frozen is SSIM above
 /// `frozen_ssim` for a frame that is not black (black frames are counted once, as black);
 /// covered is a uniform frame that is not black.
@@ -305,11 +291,11 @@ pub fn summarize(s: &FrameSeries, black_luma: f64, frozen_ssim: f64) -> FrameSum
     });
     let covered = count(&|i| !black[i] && s.stddev.get(i).is_some_and(|&d| d < COVERED_STDDEV));
     let lit = |v: &Vec<f64>| {
-        median(
-            (0..n)
-                .filter(|&i| !black[i])
-                .filter_map(|i| v.get(i).copied()),
-        )
+        let lit: Vec<f64> = (0..n)
+            .filter(|&i| !black[i])
+            .filter_map(|i| v.get(i).copied())
+            .collect();
+        crate::stats::median(&lit).unwrap_or(0.0)
     };
     FrameSummary {
         frames: n,
