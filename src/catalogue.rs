@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{ProfileError, error_at};
+use crate::profile::ProfileError;
+use crate::textpos::error_at;
 
 pub const BUILTIN_FILE: &str = "checks/apps.toml";
 pub const BUILTIN_TEXT: &str = include_str!("../checks/apps.toml");
@@ -128,23 +129,23 @@ impl Catalogue {
                 start..start + needle.len()
             };
             if !crate::model::is_kebab_case(&app.id) {
-                return Err(error_at(
+                return Err(ProfileError::from(error_at(
                     origin,
                     text,
                     at(&format!("\"{}\"", app.id)),
                     format!("application id {:?} must be kebab-case", app.id),
-                ));
+                )));
             }
             if ids.insert(app.id.clone(), i).is_some() {
-                return Err(error_at(
+                return Err(ProfileError::from(error_at(
                     origin,
                     text,
                     at(&format!("\"{}\"", app.id)),
                     format!("application id {:?} appears twice", app.id),
-                ));
+                )));
             }
             if !file.categories.contains_key(&app.category) {
-                return Err(error_at(
+                return Err(ProfileError::from(error_at(
                     origin,
                     text,
                     at(&format!("id = \"{}\"", app.id)),
@@ -152,7 +153,7 @@ impl Catalogue {
                         "application {:?} names unknown category {:?}",
                         app.id, app.category
                     ),
-                ));
+                )));
             }
             for os in [OsFamily::Windows, OsFamily::Macos, OsFamily::Linux] {
                 for name in app.process_names(os) {
@@ -160,7 +161,7 @@ impl Catalogue {
                     if let Some(prev) = index.insert(key, i)
                         && prev != i
                     {
-                        return Err(error_at(
+                        return Err(ProfileError::from(error_at(
                             origin,
                             text,
                             at(&format!("id = \"{}\"", app.id)),
@@ -171,7 +172,7 @@ impl Catalogue {
                                 file.apps[prev].id,
                                 app.id
                             ),
-                        ));
+                        )));
                     }
                 }
             }

@@ -32,4 +32,5 @@ pub mod runner;
 pub mod serve;
 pub mod stats;
 pub mod textfile;
+pub mod textpos;
 pub mod wire;

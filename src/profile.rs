@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::catalogue::Catalogue;
+use crate::textpos::{PositionedError, error_at};
 
 pub mod depth;
 pub mod inherit;
@@ -328,13 +329,8 @@ pub type SpannedNames = Vec<Spanned<String>>;
 /// A profile that cannot be used. Its `Display` names the file, line and column where known.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("{file}:{line}:{column}: {message}")]
-    Invalid {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] PositionedError),
     #[error("{file}: {message}")]
     InvalidNoPosition { file: String, message: String },
     #[error("cannot read profile {file}: {error}")]
@@ -348,30 +344,11 @@ pub enum ProfileError {
     Unknown { name: String, known: String },
 }
 
-/// 1-based line and column of byte offset `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
-        before[nl + 1..].chars().count()
-    }) + 1;
-    (line, col)
-}
-
 /// Turn a TOML error into a positioned [`ProfileError`].
 pub fn toml_error(file: &str, text: &str, err: &toml::de::Error) -> ProfileError {
     let message = err.message().trim().to_string();
     match err.span() {
-        Some(span) => {
-            let (line, column) = line_col(text, span.start);
-            ProfileError::Invalid {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            }
-        }
+        Some(span) => error_at(file, text, span, message).into(),
         None => ProfileError::InvalidNoPosition {
             file: file.to_string(),
             message,
@@ -387,25 +364,9 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<T, ProfileError> {
     if let Some((span, message)) = depth::check(text) {
-        return Err(error_at(file, text, span, message));
+        return Err(error_at(file, text, span, message).into());
     }
     toml::from_str(text).map_err(|e| toml_error(file, text, &e))
-}
-
-/// A positioned error at `span` of `text`.
-pub fn error_at(
-    file: &str,
-    text: &str,
-    span: std::ops::Range<usize>,
-    message: String,
-) -> ProfileError {
-    let (line, column) = line_col(text, span.start);
-    ProfileError::Invalid {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    }
 }
 
 /// The built-in profile ids, comma-separated, for messages.
@@ -484,12 +445,6 @@ mod tests {
             let p = load(id).unwrap_or_else(|e| panic!("{id}: {e}"));
             assert!(!p.name().is_empty());
         }
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("abc", 0), (1, 1));
-        assert_eq!(line_col("abc\ndef", 5), (2, 2));
     }
 
     #[test]

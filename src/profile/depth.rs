@@ -182,7 +182,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> Option<(usize, usize)> {
-        check(text).map(|(span, _)| crate::profile::line_col(text, span.start))
+        check(text).map(|(span, _)| crate::textpos::line_col(text, span.start))
     }
 
     fn dotted(n: usize) -> String {

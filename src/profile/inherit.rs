@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use super::{ProfileError, ProfileFile, builtin, builtin_names, error_at, from_toml, toml_error};
+use super::{ProfileError, ProfileFile, builtin, builtin_names, from_toml, toml_error};
 use crate::catalogue::Catalogue;
+use crate::textpos::error_at;
 
 /// Where a profile's text comes from.
 #[derive(Debug, Clone)]
@@ -236,7 +237,9 @@ fn resolve_table(
         return Ok(table);
     };
     let reference = extends.get_ref().trim();
-    let at = |message: String| error_at(&src.origin, &src.text, extends.span(), message);
+    let at = |message: String| {
+        ProfileError::from(error_at(&src.origin, &src.text, extends.span(), message))
+    };
     // 2. The parent, resolved the same way.
     let parent = src.parent(reference).map_err(|m| {
         at(format!(
@@ -282,7 +285,8 @@ fn line_col_error(origin: &str, text: &str, needle: &str, message: &str) -> Prof
             text,
             start..start + needle.len(),
             message.to_string(),
-        ),
+        )
+        .into(),
         None => ProfileError::InvalidNoPosition {
             file: origin.to_string(),
             message: message.to_string(),
