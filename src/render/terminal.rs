@@ -97,51 +97,6 @@ fn render_finding(out: &mut String, f: &Finding, width: Option<usize>) {
     }
 }
 
-/// Facts as `key.sub = value` lines (long lists shortened), for `-v`.
-pub fn flatten_facts(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
-    const MAX_ITEMS: usize = 12;
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten_facts(&key, v, out);
-            }
-        }
-        serde_json::Value::Array(items)
-            if items.iter().all(|i| !i.is_object() && !i.is_array()) =>
-        {
-            let shown: Vec<String> = items
-                .iter()
-                .take(MAX_ITEMS)
-                .map(|i| i.to_string().trim_matches('"').to_string())
-                .collect();
-            let more = items.len().saturating_sub(MAX_ITEMS);
-            let mut s = format!("[{}]", shown.join(", "));
-            if more > 0 {
-                s.push_str(&format!(" (+{more} more)"));
-            }
-            out.push((prefix.to_string(), s));
-        }
-        serde_json::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate().take(MAX_ITEMS) {
-                flatten_facts(&format!("{prefix}[{i}]"), item, out);
-            }
-            if items.len() > MAX_ITEMS {
-                out.push((
-                    format!("{prefix}[..]"),
-                    format!("(+{} more)", items.len() - MAX_ITEMS),
-                ));
-            }
-        }
-        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
-}
-
 fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<usize>) {
     let label = status_label(c.status)
         .map(|l| format!(", {l}"))
