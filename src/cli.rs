@@ -510,7 +510,10 @@ fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
         // The soak runs after the other measurements: extend the network deadline by its length.
         let runner = &mut profile.file.runner;
         let base = runner.deadline_for("network").as_secs_f64();
-        runner.deadlines.network = Some(profile::Seconds(base + soak.as_secs_f64()));
+        runner.deadlines.insert(
+            "network".into(),
+            profile::Seconds(base + soak.as_secs_f64()),
+        );
     }
     let output = output_target(args.output.as_ref(), args.format)?;
     let started = jiff::Timestamp::now();

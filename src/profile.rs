@@ -143,50 +143,55 @@ pub struct Meta {
 pub struct RunnerSection {
     /// Deadline for a module without its own entry.
     pub deadline_s: Seconds,
-    pub deadlines: Deadlines,
+    /// Per-module deadlines: module id (one of [`crate::check::REGISTRY`]'s) -> seconds. An
+    /// unknown id is an error at its key, like an unknown field.
+    #[serde(deserialize_with = "deadlines_by_module_id")]
+    pub deadlines: BTreeMap<String, Seconds>,
 }
 
 impl Default for RunnerSection {
     fn default() -> Self {
         RunnerSection {
             deadline_s: Seconds(30.0),
-            deadlines: Deadlines::default(),
+            deadlines: BTreeMap::new(),
         }
     }
 }
 
-/// Per-module deadlines (seconds). Unknown module ids are errors.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Deadlines {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub processes: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub network: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub microphone: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webcam: Option<Seconds>,
+/// `[runner.deadlines]`: a table of module id -> seconds, each id one of the registry's.
+fn deadlines_by_module_id<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Seconds>, D::Error> {
+    let raw = BTreeMap::<ModuleId, Seconds>::deserialize(d)?;
+    Ok(raw.into_iter().map(|(id, secs)| (id.0, secs)).collect())
+}
+
+/// A registered module's id, checked while parsing (so an unknown one is an error at its key).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+struct ModuleId(String);
+
+impl TryFrom<String> for ModuleId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        match crate::check::find(&id) {
+            Some(_) => Ok(ModuleId(id)),
+            None => Err(format!(
+                "unknown module {id:?} in [runner.deadlines], expected one of {}",
+                crate::check::ids()
+            )),
+        }
+    }
 }
 
 impl RunnerSection {
     /// The deadline for module `id`.
     pub fn deadline_for(&self, id: &str) -> std::time::Duration {
-        let d = &self.deadlines;
-        let own = match id {
-            "system" => d.system,
-            "processes" => d.processes,
-            "network" => d.network,
-            "microphone" => d.microphone,
-            "speaker" => d.speaker,
-            "webcam" => d.webcam,
-            _ => None,
-        };
-        own.unwrap_or(self.deadline_s).duration()
+        self.deadlines
+            .get(id)
+            .copied()
+            .unwrap_or(self.deadline_s)
+            .duration()
     }
 }
 
@@ -434,6 +439,24 @@ pub type Rules<T> = BTreeMap<String, T>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_are_a_map_checked_against_the_registry() {
+        let text = "[profile]\nname = \"x\"\n[runner.deadlines]\nnetwork = 40\nwebcam = 9\n";
+        let p = parse("x", "t.toml", text, Catalogue::builtin().unwrap()).unwrap();
+        assert_eq!(p.file.runner.deadline_for("network").as_secs(), 40);
+        assert_eq!(p.file.runner.deadline_for("webcam").as_secs(), 9);
+        assert_eq!(p.file.runner.deadline_for("system").as_secs(), 30);
+        let again = parse("x", "t.toml", &to_toml(&p), Catalogue::builtin().unwrap()).unwrap();
+        assert_eq!(again.file.runner.deadlines, p.file.runner.deadlines);
+
+        let bad = "[profile]\nname = \"x\"\n[runner.deadlines]\nnetwork = 40\n  netwrok = 9\n";
+        let e = parse("x", "t.toml", bad, Catalogue::builtin().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.toml:5:3: "), "{e}");
+        assert!(e.contains("\"netwrok\""), "{e}");
+    }
 
     fn parse_text(text: &str) -> Result<Profile, ProfileError> {
         parse("t", "t.toml", text, Catalogue::builtin().unwrap())
