@@ -18,7 +18,11 @@
 # `system`, `processes` and the unknown module `telepathy` are kept from the current fixture.
 # The one hand edit: the network interface `eth0` is renamed `<img src=x onerror=alert(1)>` in
 # the facts (interface names cannot hold spaces). Then `examready judge` recomputes the status,
-# summary and findings of every recorded module, so what is stored is real judge output.
+# summary, figures and findings of every module this examready knows, so what is stored is real
+# judge output in the current report schema.
+#
+#   scripts/record-fixture.sh --rejudge   only that last step, on the current fixture's facts
+#                                         (after a change of the judges or the report schema).
 #
 # Needs: unshare, ip, tc, jq, sox, paplay, pactl, pipewire, wireplumber, pipewire-pulse,
 # dbus-daemon (scripts/install-deps.sh test). Takes about a minute. Review `git diff` after, and
@@ -43,6 +47,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+REJUDGE=false
+[ "${1:-}" = --rejudge ] && REJUDGE=true
+
+if $REJUDGE; then
+  cp "$FIXTURE" "$WORK/draft.json"
+else
 # --- network ----------------------------------------------------------------------------------
 echo "record-fixture: network (about 15 s)" >&2
 cat > "$WORK/net.sh" <<'EOF'
@@ -126,14 +136,21 @@ jq --arg hostile "$HOSTILE" \
      duration_ms: $cam[0].duration_ms, facts: $cam[0].facts, findings: []},
     kept("telepathy")
   ]' "$FIXTURE" > "$WORK/draft.json"
+fi
 "$BIN" judge "$WORK/draft.json" --profile onvue --json > "$WORK/judged.json" || [ $? = 1 ]
+# Every module this examready knows takes the judge's result; an unknown one (telepathy) stays
+# as recorded, with the keys of the current schema.
 jq --slurpfile judged "$WORK/judged.json" '
   ($judged[0].checks | map({key: .id, value: .}) | from_entries) as $j
+  | .schema_version = $judged[0].schema_version
   | .verdict = $judged[0].verdict
   | .checks |= map(
-      if (.id | IN("network", "microphone", "speaker", "webcam"))
-      then $j[.id] | {id, title, status, summary, duration_ms, facts, findings}
-      else . end)' "$WORK/draft.json" > "$WORK/fixture.json"
+      if ($j[.id].findings | map(.code) | index("check-unknown")) == null
+      then $j[.id] | {id, title, status, summary, duration_ms, facts, figures, findings}
+      else {id, title, status, summary, duration_ms, facts, figures: (.figures // []),
+            findings: (.findings
+              | map({code, status, message, remedy, figure, measured, limit, unit}))}
+      end)' "$WORK/draft.json" > "$WORK/fixture.json"
 # Every recorded module was judged for real.
 if jq -e '.checks[] | select(.status == "crash")' "$WORK/fixture.json" >/dev/null; then
   echo "record-fixture: a module crashed while judging:" >&2

@@ -2,19 +2,19 @@
 What changed between two runs (`examready diff`, `check --compare last`), per module: new
 problems first, then items that got better or worse, fixed items, and figures that moved.
 
-Findings are matched by code, and within a code by message with its digits ignored (so
-`TeamViewer (pids 4321)` matches `TeamViewer (pids 99)` and `upload 4.2 Mbps` matches
-`upload 3.9 Mbps`, the moved figure showing separately). Figures are every number in the
-facts, compared by path (`upload_mbps.median 9.1 -> 4.2 Mbps`); series, pids and timings are
-left out, and a figure must move by at least 10 % (a percentage by at least 5 points) to be
-shown.
+Findings are matched by code: one that judges a figure by code and figure id (so
+`net-upload-low` at 4.2 Mbps matches `net-upload-low` at 3.9 Mbps, the moved figure showing
+separately), any other by code and message with its digits ignored (`TeamViewer (pids 4321)`
+matches `TeamViewer (pids 99)`). Moved figures are the modules' declared figures (see
+[`crate::figure`]), compared by id with their unit and direction (`Upload 9.1 Mbps -> 4.2 Mbps,
+worse`); a figure must move by at least 10 % (a percentage by at least 5 points) to be shown.
+A version 1 report gets its figures from its facts when it is read ([`crate::replay::fill_figures`]).
 */
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{CheckResult, Finding, Report, Status};
-use crate::render::charts::unit_of;
+use crate::figure::with_unit;
+use crate::model::{CheckResult, Figure, Finding, Report, Status};
 
 /// Smallest relative change of a figure worth showing.
 const MIN_RELATIVE_MOVE: f64 = 0.10;
@@ -23,12 +23,17 @@ const MIN_PERCENT_POINTS: f64 = 5.0;
 /// At most this many moved figures per module, the largest moves first.
 const MAX_MOVES: usize = 8;
 
-/// A number in the facts that changed.
+/// A figure that moved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moved {
-    pub path: String,
+    /// The figure's id, e.g. `network.upload_mbps`.
+    pub figure: String,
+    pub label: String,
+    pub unit: String,
     pub old: f64,
     pub new: f64,
+    /// Whether the move is for the worse (the figure says which direction is better).
+    pub worse: bool,
 }
 
 /// What changed in one module.
@@ -107,61 +112,30 @@ fn shape(message: &str) -> String {
     out
 }
 
-fn numbers(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, v) in m {
-                let lower = k.to_ascii_lowercase();
-                if lower.contains("pid")
-                    || lower.contains("series")
-                    || lower.contains("samples")
-                    || lower.contains("duration")
-                    || lower.contains("elapsed")
-                    || lower.contains("uptime")
-                {
-                    continue;
-                }
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                numbers(&p, v, out);
-            }
-        }
-        serde_json::Value::Number(n) => {
-            if let Some(f) = n.as_f64() {
-                out.insert(prefix.to_string(), f);
-            }
-        }
-        // Lists change shape between runs (processes, devices): their items are not figures.
-        _ => {}
-    }
-}
-
-fn moved(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Moved> {
-    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
-    numbers("", old, &mut a);
-    numbers("", new, &mut b);
-    let mut out: Vec<(f64, Moved)> = a
+fn moved(old: &[Figure], new: &[Figure]) -> Vec<Moved> {
+    let mut out: Vec<(f64, Moved)> = new
         .iter()
-        .filter_map(|(path, &o)| {
-            let &n = b.get(path)?;
-            let scale = o.abs().max(n.abs());
+        .filter_map(|n| {
+            let o = old.iter().find(|o| o.id == n.id)?;
+            let (ov, nv) = (o.value?, n.value?);
+            let scale = ov.abs().max(nv.abs());
             let rel = if scale == 0.0 {
                 0.0
             } else {
-                (n - o).abs() / scale
+                (nv - ov).abs() / scale
             };
             // A share that moves by a few points is noise however small it started.
-            let noise = unit_of(path) == "%" && (n - o).abs() < MIN_PERCENT_POINTS;
+            let noise = n.unit == "%" && (nv - ov).abs() < MIN_PERCENT_POINTS;
             (rel >= MIN_RELATIVE_MOVE && !noise).then(|| {
                 (
                     rel,
                     Moved {
-                        path: path.clone(),
-                        old: o,
-                        new: n,
+                        figure: n.id.clone(),
+                        label: n.label.clone(),
+                        unit: n.unit.clone(),
+                        old: ov,
+                        new: nv,
+                        worse: n.worse(ov, nv),
                     },
                 )
             })
@@ -171,15 +145,22 @@ fn moved(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Moved> {
     out.into_iter().take(MAX_MOVES).map(|(_, m)| m).collect()
 }
 
+/// Whether two findings are the same problem: the same code and, for one that judges a
+/// figure, the same figure; otherwise the same message once its digits are ignored.
+fn same_problem(o: &Finding, f: &Finding) -> bool {
+    o.code == f.code
+        && match (&o.figure, &f.figure) {
+            (Some(a), Some(b)) => a == b,
+            _ => shape(&o.message) == shape(&f.message),
+        }
+}
+
 fn compare_findings(old: &[Finding], new: &[Finding], d: &mut ModuleDiff) {
     let mut old_left: Vec<&Finding> = old.iter().filter(|f| is_problem(f)).collect();
     let mut new_left: Vec<&Finding> = Vec::new();
     // Same code, same shape of message: the same problem (maybe with other figures).
     for f in new.iter().filter(|f| is_problem(f)) {
-        match old_left
-            .iter()
-            .position(|o| o.code == f.code && shape(&o.message) == shape(&f.message))
-        {
+        match old_left.iter().position(|o| same_problem(o, f)) {
             Some(i) => {
                 let o = old_left.remove(i);
                 if o.status != f.status {
@@ -216,7 +197,7 @@ fn module(old: Option<&CheckResult>, new: Option<&CheckResult>) -> ModuleDiff {
     match (old, new) {
         (Some(o), Some(n)) => {
             compare_findings(&o.findings, &n.findings, &mut d);
-            d.moved = moved(&o.facts, &n.facts);
+            d.moved = moved(&o.figures, &n.figures);
         }
         (None, Some(n)) => {
             d.new_problems = n
@@ -251,23 +232,6 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
         old_verdict: old.verdict,
         new_verdict: new.verdict,
         modules,
-    }
-}
-
-/// A figure with its unit: `9.1 Mbps`, `4 GB`, `35 %`.
-fn figure(path: &str, v: f64) -> String {
-    let p = path.to_ascii_lowercase();
-    if p.ends_with("bytes") && v.abs() >= 1e6 {
-        return format!("{} GB", crate::check::fmt::num(v / 1e9));
-    }
-    let num = if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        crate::check::fmt::num(v)
-    };
-    match unit_of(path) {
-        "" => num,
-        u => format!("{num} {u}"),
     }
 }
 
@@ -344,10 +308,11 @@ impl Diff {
             for mv in &m.moved {
                 let _ = writeln!(
                     out,
-                    "  ~ {} {} -> {}",
-                    mv.path,
-                    figure(&mv.path, mv.old),
-                    figure(&mv.path, mv.new)
+                    "  ~ {} {} -> {}, {}",
+                    mv.label,
+                    with_unit(mv.old, &mv.unit),
+                    with_unit(mv.new, &mv.unit),
+                    if mv.worse { "worse" } else { "better" }
                 );
             }
         }
@@ -358,7 +323,7 @@ impl Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ProfileRef, Verdict};
+    use crate::model::{Better, ProfileRef, Verdict};
     use serde_json::json;
 
     fn net(upload: f64, findings: Vec<Finding>) -> CheckResult {
@@ -374,6 +339,23 @@ mod tests {
             duration_ms: 5000,
             facts: json!({"upload_mbps": {"median": upload, "series": [upload, upload]},
                           "download_mbps": {"median": 50.0}, "duration_ms": 5000}),
+            figures: vec![
+                Figure::new(
+                    "network.download_mbps",
+                    "Download",
+                    Some(50.0),
+                    "Mbps",
+                    Better::Higher,
+                ),
+                Figure::new(
+                    "network.upload_mbps",
+                    "Upload",
+                    Some(upload),
+                    "Mbps",
+                    Better::Higher,
+                )
+                .minimum(Some(6.0)),
+            ],
             findings,
         }
     }
@@ -389,6 +371,7 @@ mod tests {
             summary: String::new(),
             duration_ms: 40,
             facts: json!({"process_count": 300, "pids": pids}),
+            figures: vec![],
             findings,
         }
     }
@@ -403,7 +386,12 @@ mod tests {
         )
     }
     fn upload_ok(v: f64) -> Finding {
-        Finding::pass("net-upload-ok", format!("Upload {v} Mbps meets 6 Mbps."))
+        Finding::pass("net-upload-ok", format!("Upload {v} Mbps meets 6 Mbps.")).judging(
+            "network.upload_mbps",
+            v,
+            Some(6.0),
+            "Mbps",
+        )
     }
     fn upload_low(v: f64) -> Finding {
         Finding::fail(
@@ -411,6 +399,7 @@ mod tests {
             format!("Upload {v} Mbps is below the 6 Mbps OnVUE asks for."),
             "Use a wired connection.",
         )
+        .judging("network.upload_mbps", v, Some(6.0), "Mbps")
     }
     fn teamviewer(pid: u32) -> Finding {
         Finding::fail(
@@ -463,9 +452,12 @@ mod tests {
         assert_eq!(
             n.moved,
             vec![Moved {
-                path: "upload_mbps.median".into(),
+                figure: "network.upload_mbps".into(),
+                label: "Upload".into(),
+                unit: "Mbps".into(),
                 old: 9.1,
-                new: 4.2
+                new: 4.2,
+                worse: true,
             }]
         );
         let a = &d.modules[1];
@@ -476,7 +468,7 @@ mod tests {
         let fixed_at = text.find("✓ fixed: TeamViewer").expect(&text);
         assert!(new_at < fixed_at, "{text}");
         assert!(
-            text.contains("~ upload_mbps.median 9.1 Mbps -> 4.2 Mbps"),
+            text.contains("~ Upload 9.1 Mbps -> 4.2 Mbps, worse"),
             "{text}"
         );
         assert!(text.contains("Network (pass -> fail)"), "{text}");
@@ -502,7 +494,8 @@ mod tests {
             "net-upload-low",
             "Upload 7 Mbps is under the 10 recommended.",
             "x",
-        );
+        )
+        .judging("network.upload_mbps", 7.0, Some(10.0), "Mbps");
         let old = report("2026-11-20T09:00:00Z", vec![net(7.0, vec![warn])]);
         let new = report(
             "2026-11-21T09:00:00Z",
@@ -535,15 +528,29 @@ mod tests {
 
     #[test]
     fn small_moves_and_percent_noise_are_not_figures_that_moved() {
-        let old = json!({"cpu": {"load_percent": 58.5}, "memory": {"used_percent": 4.4,
-                         "total_bytes": 8.0e9}, "scanned": 300, "pids": [1, 2]});
-        let new = json!({"cpu": {"load_percent": 1.5}, "memory": {"used_percent": 3.2,
-                         "total_bytes": 16.0e9}, "scanned": 310, "pids": [3]});
+        let fig = |id: &str, v: f64, unit: &str, better| Figure::new(id, id, Some(v), unit, better);
+        let old = [
+            fig("system.cpu_load_percent", 58.5, "%", Better::Lower),
+            fig("system.memory_used_percent", 4.4, "%", Better::Lower),
+            fig("system.ram_gb", 8.0, "GB", Better::Higher),
+            fig("system.cpu_cores", 4.0, "", Better::Higher),
+            fig("network.latency_ms", 20.0, "ms", Better::Lower),
+        ];
+        let new = [
+            fig("system.cpu_load_percent", 1.5, "%", Better::Lower),
+            fig("system.memory_used_percent", 3.2, "%", Better::Lower),
+            fig("system.ram_gb", 16.0, "GB", Better::Higher),
+            fig("system.cpu_cores", 4.2, "", Better::Higher),
+            Figure::new("network.latency_ms", "Latency", None, "ms", Better::Lower),
+        ];
         let m = moved(&old, &new);
-        let paths: Vec<&str> = m.iter().map(|m| m.path.as_str()).collect();
-        assert_eq!(paths, ["cpu.load_percent", "memory.total_bytes"]);
-        assert_eq!(figure("memory.total_bytes", 16.0e9), "16 GB");
-        assert_eq!(figure("cpu.load_percent", 1.5), "1.5 %");
+        let ids: Vec<(&str, bool)> = m.iter().map(|m| (m.figure.as_str(), m.worse)).collect();
+        assert_eq!(
+            ids,
+            [("system.cpu_load_percent", false), ("system.ram_gb", false)]
+        );
+        assert_eq!(with_unit(16.0, "GB"), "16 GB");
+        assert_eq!(with_unit(1.5, "%"), "1.5%");
     }
 
     #[test]

@@ -14,13 +14,16 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// The exam, as the report records it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExamPlan {
-    /// The exam's start, as an instant (UTC).
+    /// The exam's start, as an instant (UTC, RFC 3339).
+    #[schemars(with = "String")]
     pub at: Timestamp,
-    /// The exam's start in the candidate's local time, as typed.
+    /// The exam's start in the candidate's local time, as typed (`YYYY-MM-DDTHH:MM:SS`).
+    #[schemars(with = "String")]
     pub local: DateTime,
     /// When this check ran, in the same local time.
+    #[schemars(with = "String")]
     pub checked_local: DateTime,
     /// Minutes before the exam that check-in opens, when the profile says.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -352,7 +352,9 @@ fn read_report_from(path: &Path, source: textfile::Source) -> anyhow::Result<Rep
         }
         .into());
     }
-    serde_json::from_value(value).with_context(not_report)
+    let mut report: Report = serde_json::from_value(value).with_context(not_report)?;
+    crate::replay::fill_figures(&mut report);
+    Ok(report)
 }
 
 /// A run named on the command line: a report file, or a report id (or its first 4+ characters)
@@ -444,6 +446,7 @@ pub(crate) mod tests {
                 summary: format!("upload {upload} Mbps"),
                 duration_ms: 5000,
                 facts: serde_json::json!({"upload_mbps": {"median": upload}}),
+                figures: vec![],
                 findings: vec![],
             }],
         )

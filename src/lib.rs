@@ -19,6 +19,7 @@ pub mod command;
 pub mod diff;
 pub mod double_click;
 pub mod exam;
+pub mod figure;
 pub mod fsutil;
 pub mod history;
 pub mod interrupt;

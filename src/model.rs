@@ -7,15 +7,20 @@ The runner wraps that into a [`CheckResult`] (status, duration) and the [`Report
 Nothing here prints.
 */
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::figure::{Better, Figure};
+
 /// The JSON report's schema version. Bump it when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added `figures` to every check and `figure`, `measured`, `limit`, `unit` to every
+/// finding, and writes every key of a finding and a check always (`null` when empty).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The status of one finding or one check.
 ///
 /// Ordered by severity for aggregation: a check's status is the worst of its findings'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
@@ -72,16 +77,25 @@ impl std::fmt::Display for Status {
 }
 
 /// One thing a check found: a rule that passed, warned or failed, or a part that was skipped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Every key is always written; those that do not apply are `null` (and may be missing in a
+/// version 1 report, read as `null`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = every_key_required)]
 pub struct Finding {
     /// Stable kebab-case code, e.g. `webcam-busy`, `net-upload-low`, `app-prohibited`.
     pub code: String,
     pub status: Status,
     /// What is the case, in one sentence, with the measured figure and the limit.
     pub message: String,
-    /// What the candidate should do about it; `None` for a pass.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the candidate should do about it; `null` for a pass.
     pub remedy: Option<String>,
+    /// The id of the figure this finding judges (one of its check's `figures`), if any.
+    pub figure: Option<String>,
+    /// The measured value it judged, in `unit`.
+    pub measured: Option<f64>,
+    /// The limit it was judged against, in `unit` (the minimum, maximum or recommendation).
+    pub limit: Option<f64>,
+    pub unit: Option<String>,
 }
 
 impl Finding {
@@ -95,6 +109,10 @@ impl Finding {
             status,
             message: message.into(),
             remedy: None,
+            figure: None,
+            measured: None,
+            limit: None,
+            unit: None,
         }
     }
     pub fn pass(code: &str, message: impl Into<String>) -> Self {
@@ -113,6 +131,14 @@ impl Finding {
         self.remedy = Some(remedy.into());
         self
     }
+    /// This finding judges `figure`: `measured` against `limit`, both in `unit`.
+    pub fn judging(mut self, figure: &str, measured: f64, limit: Option<f64>, unit: &str) -> Self {
+        self.figure = Some(figure.into());
+        self.measured = Some(measured);
+        self.limit = limit;
+        self.unit = Some(unit.into());
+        self
+    }
 }
 
 /// Whether `s` is a non-empty kebab-case identifier (`[a-z0-9]+(-[a-z0-9]+)*`).
@@ -127,7 +153,7 @@ pub fn is_kebab_case(s: &str) -> bool {
 }
 
 /// What a judge returns: a one-line summary for the report and the findings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Judgement {
     pub summary: String,
     pub findings: Vec<Finding>,
@@ -146,7 +172,8 @@ impl Judgement {
 }
 
 /// One module's result in the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = every_key_required)]
 pub struct CheckResult {
     pub id: String,
     pub title: String,
@@ -155,19 +182,24 @@ pub struct CheckResult {
     pub summary: String,
     pub duration_ms: u64,
     /// The module's facts as its probe returned them (`null` when the probe produced none).
+    /// Their shape is the module's own; what a person compares is in `figures`.
     pub facts: serde_json::Value,
+    /// The numbers the module declares from its facts, with the profile's limits (empty in a
+    /// version 1 report, and for a module that timed out or crashed).
+    #[serde(default)]
+    pub figures: Vec<Figure>,
     pub findings: Vec<Finding>,
 }
 
 /// Which profile judged the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileRef {
     pub id: String,
     pub name: String,
 }
 
 /// The tool that made the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
@@ -182,7 +214,7 @@ impl ToolInfo {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Ready,
@@ -206,11 +238,12 @@ impl Verdict {
 }
 
 /// The whole readiness report: what `--json` prints and `--output x.json` writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: ToolInfo,
     /// When the run started, RFC 3339 in UTC.
+    #[schemars(with = "String")]
     pub time: jiff::Timestamp,
     pub profile: ProfileRef,
     pub verdict: Verdict,
@@ -295,6 +328,23 @@ impl Report {
     }
 }
 
+/// In the schema, every key of the object is required (a written report always has them all,
+/// `null` where nothing applies), whatever serde may accept when reading an older report.
+fn every_key_required(schema: &mut schemars::Schema) {
+    let keys: Vec<serde_json::Value> = schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().map(serde_json::Value::String).collect())
+        .unwrap_or_default();
+    schema.insert("required".into(), serde_json::Value::Array(keys));
+}
+
+/// The JSON Schema of the report (`docs/report.schema.json` is this, checked in), generated
+/// from the types above. A module's `facts` are its own (any JSON); everything else is fixed.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Report)).expect("a schema serializes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +382,7 @@ mod tests {
             summary: String::new(),
             duration_ms: 0,
             facts: serde_json::Value::Null,
+            figures: vec![],
             findings: vec![],
         };
         assert_eq!(

@@ -80,6 +80,7 @@ pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Resul
                     summary: "not judged: unknown to this examready".into(),
                     duration_ms: duration.as_millis() as u64,
                     facts,
+                    figures: vec![],
                     findings: vec![Finding::skip(
                         "check-unknown",
                         format!(
@@ -98,6 +99,45 @@ pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Resul
         .and_then(|e| serde_json::from_value(e.clone()).ok());
     report.checklist = profile.file.checklist.clean_items();
     Ok(report.with_id())
+}
+
+/// Give a report read from a file the figures its checks lack: a version 1 report has none.
+/// They are derived from the recorded facts under the report's own built-in profile (the default
+/// one when the report's is not built in), as a version 2 report would carry them. The findings
+/// stay as recorded. Used when saved runs are compared (`diff`, `check --compare`).
+pub fn fill_figures(report: &mut Report) {
+    if report
+        .checks
+        .iter()
+        .all(|c| !c.figures.is_empty() || c.facts.is_null())
+    {
+        return;
+    }
+    let id = report.profile.id.as_str();
+    let name = if crate::profile::builtin(id).is_some() {
+        id
+    } else {
+        crate::profile::DEFAULT_PROFILE
+    };
+    let Ok(profile) = crate::profile::load(name) else {
+        return;
+    };
+    for c in &mut report.checks {
+        if !c.figures.is_empty()
+            || c.facts.is_null()
+            || c.status.blocks_readiness() && c.status != Status::Fail
+        {
+            continue;
+        }
+        if let Some(module) = check::find(&c.id) {
+            let figures = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                module.figures(&c.facts, &profile)
+            }));
+            if let Ok(Ok(f)) = figures {
+                c.figures = f;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -137,10 +177,10 @@ mod tests {
     #[test]
     fn newer_schemas_bad_versions_and_empty_reports_are_refused() {
         let check = json!({"id": "hologram", "facts": {}});
-        let e = rejudge(&json!({"schema_version": 2, "checks": [check]}), &onvue())
+        let e = rejudge(&json!({"schema_version": 3, "checks": [check]}), &onvue())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("newer examready (report schema 2"), "{e}");
+        assert!(e.contains("newer examready (report schema 3"), "{e}");
         for bad in [json!(0), json!("1"), json!(-1), json!(1.5)] {
             let e = rejudge(&json!({"schema_version": bad, "checks": [check]}), &onvue())
                 .unwrap_err()
@@ -151,6 +191,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("no check"), "{e}");
+        // Version 1 (before figures) and 2 are both read.
         assert!(rejudge(&json!({"schema_version": 1, "checks": [check]}), &onvue()).is_ok());
+        assert!(rejudge(&json!({"schema_version": 2, "checks": [check]}), &onvue()).is_ok());
     }
 }

@@ -62,6 +62,7 @@ fn crash_result(
         summary: format!("crashed while {what}"),
         duration_ms: duration.as_millis() as u64,
         facts,
+        figures: vec![],
         findings: vec![Finding::new(
             "check-crashed",
             Status::Crash,
@@ -83,10 +84,12 @@ pub fn judge_facts(
     duration: Duration,
 ) -> CheckResult {
     let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check.judge(&facts, profile)
+        let judgement = check.judge(&facts, profile)?;
+        let figures = check.figures(&facts, profile)?;
+        anyhow::Ok((judgement, figures))
     }));
     match judged {
-        Ok(Ok(j)) => finish(check, facts, j, duration),
+        Ok(Ok((j, figures))) => finish(check, facts, j, figures, duration),
         Ok(Err(e)) => crash_result(
             check,
             duration,
@@ -108,6 +111,7 @@ fn finish(
     check: &dyn Check,
     facts: serde_json::Value,
     j: Judgement,
+    figures: Vec<crate::model::Figure>,
     duration: Duration,
 ) -> CheckResult {
     CheckResult {
@@ -117,6 +121,7 @@ fn finish(
         summary: j.summary,
         duration_ms: duration.as_millis() as u64,
         facts,
+        figures,
         findings: j.findings,
     }
 }
@@ -159,6 +164,7 @@ async fn run_one(
                 summary: format!("no answer within {} s", fmt_secs(deadline)),
                 duration_ms: start.elapsed().as_millis() as u64,
                 facts: serde_json::Value::Null,
+                figures: vec![],
                 findings: vec![Finding::new(
                     "check-timed-out",
                     Status::Timeout,

@@ -9,7 +9,7 @@ fn system_and_processes_json_on_this_machine() {
         .output()
         .unwrap();
     let r = json_of(&out);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["tool"]["name"], "examready");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert!(r["time"].as_str().unwrap().ends_with('Z'));

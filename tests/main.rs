@@ -22,5 +22,6 @@ mod profiles;
 mod report;
 mod robustness;
 mod runner;
+mod schema;
 mod webcam;
 mod windows;

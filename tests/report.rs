@@ -127,24 +127,25 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
         .collect();
     assert!(remedy.contains("Exit TeamViewer"), "{remedy}");
 
-    // Charts where the facts have series, none where they do not.
+    // Charts where the figures have series, none where they do not.
     let charts: Vec<&str> = doc
         .select(&sel("figure.chart"))
-        .filter_map(|f| f.value().attr("data-series"))
+        .filter_map(|f| f.value().attr("data-figure"))
         .collect();
     assert_eq!(
         charts,
         [
-            "latency_samples_ms",
-            "download_mbps.series",
-            "upload_mbps.series",
-            "level_series_dbfs"
+            "network.download_mbps",
+            "network.upload_mbps",
+            "network.latency_ms",
+            "microphone.level_dbfs",
+            "webcam.brightness_luma"
         ]
     );
     assert_eq!(
         doc.select(&sel("#check-network figure.chart")).count(),
         3,
-        "network: idle latency, download, upload"
+        "network: download, upload, idle latency"
     );
     assert_eq!(
         doc.select(&sel("#check-microphone figure.chart")).count(),
@@ -155,20 +156,44 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
     assert_eq!(
         doc.select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))
             .count(),
-        4
+        5
     );
     // A lost second (null) splits a line in two: the recorded line had none, so make one.
     let mut gap = r.clone();
     let net = gap.checks.iter_mut().find(|c| c.id == "network").unwrap();
-    net.facts["upload_mbps"]["series"][1] = serde_json::Value::Null;
+    let up = net
+        .figures
+        .iter_mut()
+        .find(|f| f.id == "network.upload_mbps")
+        .unwrap();
+    up.series.as_mut().unwrap().points[1].1 = None;
     let gap_page = Html::parse_document(&html::render(&gap));
     assert_eq!(
         gap_page
             .select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))
             .count(),
-        5
+        6
     );
-    for id in ["system", "processes", "speaker", "webcam", "telepathy"] {
+    // Each figure is a row with its value, the profile's limits and the mark of the findings
+    // that judge it.
+    let row = doc
+        .select(&sel(
+            "#check-network tr.figure[data-figure=\"network.upload_mbps\"]",
+        ))
+        .next()
+        .expect("the upload figure's row");
+    let cells: Vec<String> = row
+        .select(&sel("td"))
+        .map(|td| td.text().collect::<String>())
+        .collect();
+    assert_eq!(cells, ["✓Upload", "45.8 Mbps", "minimum 6 Mbps"]);
+    assert_eq!(row.value().attr("class"), Some("figure pass"));
+    let fps_row = doc
+        .select(&sel("#check-webcam tr.figure[data-figure=\"webcam.fps\"]"))
+        .next()
+        .expect("the webcam frame rate's row");
+    assert!(fps_row.text().collect::<String>().contains("29.8 fps"));
+    for id in ["system", "processes", "speaker", "telepathy"] {
         assert_eq!(
             doc.select(&sel(&format!("#check-{id} figure.chart")))
                 .count(),
@@ -629,4 +654,56 @@ fn binary_write_into_a_read_only_folder_fails_cleanly_and_leaves_nothing() {
     // Only the history folder made before the remount; no report, no temporary file.
     let left = stdout.lines().find(|l| l.starts_with("left=")).unwrap();
     assert_eq!(left.trim_end(), "left=./history", "{stdout}");
+}
+
+/// A version 1 report (before figures) read from a file gets the figures its facts give under
+/// its own profile, the same as the version 2 fixture carries; `diff` then shows moved figures
+/// between a version 1 and a version 2 run.
+#[test]
+fn a_version_1_report_gets_its_figures_from_its_facts() {
+    let v2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let mut v1 = v2.clone();
+    v1["schema_version"] = 1.into();
+    for c in v1["checks"].as_array_mut().unwrap() {
+        c.as_object_mut().unwrap().remove("figures");
+        for f in c["findings"].as_array_mut().unwrap() {
+            let f = f.as_object_mut().unwrap();
+            for k in ["figure", "measured", "limit", "unit"] {
+                f.remove(k);
+            }
+            if f["remedy"].is_null() {
+                f.remove("remedy");
+            }
+        }
+    }
+    let env = Env::new();
+    std::fs::write(env.path("v1.json"), v1.to_string()).unwrap();
+    let read = examready::history::read_report(&env.path("v1.json")).unwrap();
+    let want: Report = serde_json::from_value(v2.clone()).unwrap();
+    for (got, want) in read.checks.iter().zip(&want.checks) {
+        assert_eq!(got.figures, want.figures, "{}", got.id);
+    }
+    assert!(read.check("network").unwrap().figures.len() >= 5);
+
+    // The same run with a slower upload, as version 2: diff names the moved figure.
+    let mut slower = v2;
+    let net = slower["checks"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["id"] == "network")
+        .unwrap();
+    for f in net["figures"].as_array_mut().unwrap() {
+        if f["id"] == "network.upload_mbps" {
+            f["value"] = 20.0.into();
+        }
+    }
+    std::fs::write(env.path("v2.json"), slower.to_string()).unwrap();
+    let (code, out, err) = env.run(&["diff", "v1.json", "v2.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("~ Upload 45.8 Mbps -> 20 Mbps, worse"),
+        "{out}"
+    );
 }

@@ -17,7 +17,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::Judgement;
+use crate::model::{Figure, Judgement};
 use crate::profile::Profile;
 
 pub mod microphone;
@@ -160,6 +160,11 @@ pub trait Module: Send + Sync + 'static {
 
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<Self::Facts>;
     fn judge(facts: &Self::Facts, profile: &Profile) -> Judgement;
+    /// The figures a person compares, from the facts, with the profile's limits. Pure, like
+    /// `judge`; the findings that judge a figure name it (`Finding::judging`).
+    fn figures(_facts: &Self::Facts, _profile: &Profile) -> Vec<Figure> {
+        Vec::new()
+    }
 }
 
 /// The object-safe form the runner and registry use; implemented for every [`Module`].
@@ -171,6 +176,7 @@ pub trait Check: Send + Sync + 'static {
     fn codes(&self) -> &'static [(&'static str, &'static str)];
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<serde_json::Value>;
     fn judge(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Judgement>;
+    fn figures(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Vec<Figure>>;
 }
 
 impl<M: Module> Check for M {
@@ -191,14 +197,20 @@ impl<M: Module> Check for M {
         Ok(serde_json::to_value(facts)?)
     }
     fn judge(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Judgement> {
-        let facts: M::Facts = serde_json::from_value(facts.clone()).map_err(|e| {
-            anyhow::anyhow!(
-                "the facts recorded for module {:?} cannot be read: {e}",
-                M::ID
-            )
-        })?;
-        Ok(M::judge(&facts, profile))
+        Ok(M::judge(&read_facts::<M>(facts)?, profile))
     }
+    fn figures(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Vec<Figure>> {
+        Ok(M::figures(&read_facts::<M>(facts)?, profile))
+    }
+}
+
+fn read_facts<M: Module>(facts: &serde_json::Value) -> anyhow::Result<M::Facts> {
+    serde_json::from_value(facts.clone()).map_err(|e| {
+        anyhow::anyhow!(
+            "the facts recorded for module {:?} cannot be read: {e}",
+            M::ID
+        )
+    })
 }
 
 /// Formatting helpers shared by judges.

@@ -1,193 +1,85 @@
 /*!
-Charts for the HTML report, drawn as inline SVG with plotters, from whatever series a module's
-facts hold. Modules are read generically, by name, so a module added later gets its charts for
-free: any array of at least two numbers under a key containing `series` or `samples` is a series
-(`network` facts `download_mbps.series`, `upload_mbps.series`, `latency_ms.samples`;
-`microphone` facts `level_series_dbfs` ...). Points may be numbers (`null` is a gap), `[x, y]`
-pairs, or objects with a time field (`t`, `t_s`, `t_ms`, `time_s`) and a value.
-
-The unit comes from the path (`_mbps` Mbps, `_ms` ms, `dbfs` dBFS, `percent` %). Also here: the
-camera snapshot, if the facts carry one, as bytes for a `data:` URI.
+Charts for the HTML report, drawn as inline SVG with plotters, from the series of a check's
+figures (see [`crate::figure`]): the module declares each series, its unit and what its x axis
+counts, so nothing here guesses from key names. Also here: the camera snapshot, if the facts
+carry one, as bytes for a `data:` URI.
 */
 
 use plotters::prelude::*;
 use serde_json::Value;
 
-/// One chartable series found in a module's facts.
+use crate::model::Figure;
+
+/// One series ready to draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Where it was found, e.g. `upload_mbps.series`.
-    pub path: String,
-    /// A readable title, e.g. "upload (Mbps) per second".
+    /// The figure it belongs to, e.g. `network.upload_mbps`.
+    pub figure: String,
+    /// A readable title, e.g. "Upload (Mbps)".
     pub title: String,
     pub unit: String,
     pub x_label: String,
-    /// Runs of points; a `null` in the facts splits runs.
+    /// Runs of points; a `null` value splits runs.
     pub runs: Vec<Vec<(f64, f64)>>,
 }
 
 const MAX_SERIES: usize = 8;
 const MAX_POINTS: usize = 4000;
 
-fn is_series_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k.contains("series") || k.contains("samples")
-}
-
-/// The unit a path implies.
-pub fn unit_of(path: &str) -> &'static str {
-    let p = path.to_ascii_lowercase();
-    if p.contains("mbps") {
-        "Mbps"
-    } else if p.contains("dbfs") {
-        "dBFS"
-    } else if p.contains("percent") {
-        "%"
-    } else if p.contains("_ms") || p.contains("ms.") || p.ends_with("ms") {
-        "ms"
-    } else {
-        ""
-    }
-}
-
-const TIME_KEYS: &[&str] = &["t", "t_s", "time_s", "at_s", "second", "t_ms", "time_ms"];
-
-fn point(i: usize, v: &Value) -> Option<Option<(f64, f64)>> {
-    // Some(None) = a gap; None = not a point at all.
-    match v {
-        Value::Null => Some(None),
-        Value::Number(n) => Some(n.as_f64().map(|y| (i as f64, y))),
-        Value::Array(a) if a.len() == 2 => match (a[0].as_f64(), &a[1]) {
-            (Some(_), Value::Null) => Some(None),
-            (Some(x), y) => y.as_f64().map(|y| Some((x, y))),
-            _ => None,
-        },
-        Value::Object(m) => {
-            let time = TIME_KEYS
-                .iter()
-                .find_map(|k| m.get(*k).and_then(Value::as_f64).map(|t| (*k, t)));
-            let value = m
-                .iter()
-                .filter(|(k, _)| time.is_none_or(|(tk, _)| tk != k.as_str()))
-                .find_map(|(_, v)| match v {
-                    Value::Null => Some(None),
-                    v => v.as_f64().map(Some),
-                })?;
-            let x = match time {
-                Some((k, t)) if k.ends_with("ms") => t / 1000.0,
-                Some((_, t)) => t,
-                None => i as f64,
+/// The series of `figures` that can be drawn: at least two finite points. A report file can
+/// say anything: titles keep to plain characters and very long series are thinned.
+pub fn chartable(figures: &[Figure]) -> Vec<Series> {
+    figures
+        .iter()
+        .filter_map(|f| {
+            let s = f.series.as_ref()?;
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            let mut count = 0;
+            for &(x, y) in &s.points {
+                match y {
+                    Some(y) if x.is_finite() && y.is_finite() => {
+                        runs.last_mut().expect("runs is never empty").push((x, y));
+                        count += 1;
+                    }
+                    _ => {
+                        if runs.last().is_some_and(|r| !r.is_empty()) {
+                            runs.push(Vec::new());
+                        }
+                    }
+                }
+            }
+            runs.retain(|r| !r.is_empty());
+            if count < 2 {
+                return None;
+            }
+            if count > MAX_POINTS {
+                let step = count.div_ceil(MAX_POINTS);
+                for r in &mut runs {
+                    *r = r.iter().step_by(step).copied().collect();
+                }
+            }
+            let label = plain_text(&f.label);
+            let title = match s.unit.as_str() {
+                "" => label,
+                u => format!("{label} ({})", plain_text(u)),
             };
-            Some(value.map(|y| (x, y)))
-        }
-        _ => None,
-    }
-}
-
-fn humanize(path: &str) -> String {
-    let words: Vec<String> = path
-        .split(['.', '_', '[', ']'])
-        .filter(|w| !w.is_empty())
-        .filter(|w| !matches!(w.to_ascii_lowercase().as_str(), "mbps" | "ms" | "dbfs"))
-        .map(|w| w.to_string())
-        .collect();
-    // Keys are ours, but a report file can say anything: keep titles to plain characters.
-    words
-        .join(" ")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '-')
+            Some(Series {
+                figure: f.id.clone(),
+                title,
+                unit: s.unit.clone(),
+                x_label: plain_text(&s.x_label),
+                runs,
+            })
+        })
+        .take(MAX_SERIES)
         .collect()
 }
 
-fn to_series(path: &str, items: &[Value]) -> Option<Series> {
-    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    let mut count = 0;
-    for (i, item) in items.iter().enumerate() {
-        match point(i, item)? {
-            Some((x, y)) if x.is_finite() && y.is_finite() => {
-                runs.last_mut().expect("runs is never empty").push((x, y));
-                count += 1;
-            }
-            _ => {
-                if runs.last().is_some_and(|r| !r.is_empty()) {
-                    runs.push(Vec::new());
-                }
-            }
-        }
-    }
-    runs.retain(|r| !r.is_empty());
-    if count < 2 {
-        return None;
-    }
-    if count > MAX_POINTS {
-        let step = count.div_ceil(MAX_POINTS);
-        for r in &mut runs {
-            *r = r.iter().step_by(step).copied().collect();
-        }
-    }
-    let unit = unit_of(path).to_string();
-    // Goodput series are per second by design (network-method.md); other series count samples.
-    let per_second = unit == "Mbps" && path.to_ascii_lowercase().contains("series");
-    let timed = items.iter().any(|v| {
-        v.as_object()
-            .is_some_and(|m| TIME_KEYS.iter().any(|k| m.contains_key(*k)))
-    }) || items.iter().any(Value::is_array);
-    let x_label = if per_second || timed {
-        "seconds"
-    } else {
-        "sample"
-    };
-    let title = match unit.as_str() {
-        "" => humanize(path),
-        u => format!("{} ({u})", humanize(path)),
-    };
-    Some(Series {
-        path: path.to_string(),
-        title,
-        unit,
-        x_label: x_label.to_string(),
-        runs,
-    })
-}
-
-fn walk(path: &str, v: &Value, out: &mut Vec<Series>) {
-    if out.len() >= MAX_SERIES {
-        return;
-    }
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(&p, v, out);
-            }
-        }
-        Value::Array(items) => {
-            let last = path.rsplit('.').next().unwrap_or(path);
-            if is_series_key(last)
-                && let Some(s) = to_series(path, items)
-            {
-                out.push(s);
-                return;
-            }
-            for (i, item) in items.iter().enumerate().take(16) {
-                if item.is_object() {
-                    walk(&format!("{path}[{i}]"), item, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Every chartable series in a module's facts, in the facts' order.
-pub fn find_series(facts: &Value) -> Vec<Series> {
-    let mut out = Vec::new();
-    walk("", facts, &mut out);
-    out
+fn plain_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || " -,.()%/".contains(*c))
+        .take(80)
+        .collect()
 }
 
 /// The series drawn as a standalone SVG element (no XML prolog), or `None` if it cannot be.
@@ -339,59 +231,64 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn figure(id: &str, unit: &str, points: Vec<(f64, Option<f64>)>) -> Figure {
+        Figure::new(id, "Upload", Some(1.0), unit, crate::model::Better::Higher)
+            .series("seconds", points)
+    }
+
     #[test]
-    fn finds_network_and_microphone_series_by_name() {
-        let facts = json!({
-            "download_mbps": {"median": 48.2, "series": [40.1, 50.2, 49.0, 51.3]},
-            "upload_mbps": {"median": 4.2, "series": [4.0, null, 4.4, 4.1]},
-            "latency_ms": {"samples": [{"t_ms": 0, "rtt_ms": 21.0}, {"t_ms": 200, "rtt_ms": null},
-                                       {"t_ms": 400, "rtt_ms": 25.5}, {"t_ms": 600, "rtt_ms": 22.0}]},
-            "hosts": ["a", "b"],
-            "single": {"series": [1.0]}
-        });
-        let s = find_series(&facts);
-        let paths: Vec<&str> = s.iter().map(|s| s.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "download_mbps.series",
-                "upload_mbps.series",
-                "latency_ms.samples"
-            ]
-        );
+    fn series_come_from_the_figures_with_their_unit_and_gaps() {
+        let figures = vec![
+            figure(
+                "network.upload_mbps",
+                "Mbps",
+                vec![
+                    (1.0, Some(4.0)),
+                    (2.0, None),
+                    (3.0, Some(4.4)),
+                    (4.0, Some(4.1)),
+                ],
+            ),
+            // One point, or none: nothing to draw.
+            figure("network.x", "ms", vec![(1.0, Some(2.0))]),
+            Figure::new(
+                "system.cpu_cores",
+                "Cores",
+                Some(4.0),
+                "",
+                crate::model::Better::Higher,
+            ),
+        ];
+        let s = chartable(&figures);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].figure, "network.upload_mbps");
+        assert_eq!(s[0].title, "Upload (Mbps)");
         assert_eq!(s[0].unit, "Mbps");
         assert_eq!(s[0].x_label, "seconds");
         assert_eq!(
             s[0].runs,
-            vec![vec![(0.0, 40.1), (1.0, 50.2), (2.0, 49.0), (3.0, 51.3)]]
+            vec![vec![(1.0, 4.0)], vec![(3.0, 4.4), (4.0, 4.1)]]
         );
-        // A null is a gap: two runs.
-        assert_eq!(s[1].runs.len(), 2);
-        // Object points with a millisecond clock become seconds.
-        assert_eq!(s[2].unit, "ms");
-        assert_eq!(
-            s[2].runs,
-            vec![vec![(0.0, 21.0)], vec![(0.4, 25.5), (0.6, 22.0)]]
-        );
-
-        let mic = json!({"level_series_dbfs": [-42.0, -38.5, -40.0], "rms_dbfs": -40.0});
-        let s = find_series(&mic);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].unit, "dBFS");
-        assert_eq!(s[0].x_label, "sample");
-        assert_eq!(s[0].title, "level series (dBFS)");
-    }
-
-    #[test]
-    fn no_series_no_chart() {
-        assert!(find_series(&json!({"os": {"name": "x"}, "cores": 4})).is_empty());
-        assert!(find_series(&Value::Null).is_empty());
-        assert!(find_series(&json!({"samples": ["a", "b"]})).is_empty());
+        // Labels from a report file keep to plain characters.
+        let mut hostile = figure("a.b", "<b>", vec![(0.0, Some(1.0)), (1.0, Some(2.0))]);
+        hostile.label = "<script>x</script>".into();
+        let s = chartable(&[hostile]);
+        assert!(!s[0].title.contains('<'), "{}", s[0].title);
     }
 
     #[test]
     fn svg_is_a_scaled_drawing_with_axis_labels() {
-        let s = &find_series(&json!({"upload_mbps": {"series": [9.1, 8.7, 4.2, 4.0]}}))[0];
+        let f = figure(
+            "network.upload_mbps",
+            "Mbps",
+            vec![
+                (1.0, Some(9.1)),
+                (2.0, Some(8.7)),
+                (3.0, Some(4.2)),
+                (4.0, Some(4.0)),
+            ],
+        );
+        let s = &chartable(&[f])[0];
         let svg = svg(s).unwrap();
         assert!(
             svg.starts_with("<svg role=\"img\" width=\"100%\""),
@@ -459,7 +356,7 @@ mod extreme_tests {
 
     fn series(points: &[(f64, f64)]) -> Series {
         Series {
-            path: "x_series".into(),
+            figure: "x.y".into(),
             title: "x".into(),
             unit: String::new(),
             x_label: "sample".into(),

@@ -120,6 +120,32 @@ fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapsh
         }
         out.push_str("</ul>\n");
     }
+    let rows = plain::figure_rows(c);
+    if !rows.is_empty() {
+        out.push_str("<table class=\"figures\"><thead><tr><th>Figure</th><th>Measured</th><th>Profile</th></tr></thead><tbody>\n");
+        for r in &rows {
+            let mark = r
+                .status
+                .map(|st| {
+                    format!(
+                        "<span class=\"mark\" aria-label=\"{}\">{}</span>",
+                        status_word(st),
+                        plain::symbol(st)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "<tr class=\"figure {}\" data-figure=\"{}\"><td>{mark}{}</td><td>{}</td><td>{}</td></tr>",
+                r.status.map_or("", |st| st.as_str()),
+                esc(&r.id),
+                esc(&r.label),
+                esc(&r.value),
+                esc(&r.limits)
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    }
     if let Some(snap) = image.cloned().or_else(|| charts::find_snapshot(&c.facts)) {
         let _ = writeln!(
             out,
@@ -128,12 +154,12 @@ fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapsh
             esc(&snap.base64)
         );
     }
-    for s in charts::find_series(&c.facts) {
+    for s in charts::chartable(&c.figures) {
         if let Some(svg) = charts::svg(&s) {
             let _ = writeln!(
                 out,
-                "<figure class=\"chart\" data-series=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
-                esc(&s.path),
+                "<figure class=\"chart\" data-figure=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
+                esc(&s.figure),
                 esc(&s.title)
             );
         }

@@ -107,6 +107,20 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(out, "  - Fix: {}", md(r));
             }
         }
+        let rows = plain::figure_rows(c);
+        if !rows.is_empty() {
+            out.push_str("\n| | Figure | Measured | Profile |\n|---|---|---|---|\n");
+            for r in &rows {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    r.status.map_or("", plain::symbol),
+                    md(&r.label),
+                    md(&r.value),
+                    md(&r.limits)
+                );
+            }
+        }
         let facts = plain::fact_lines(&c.facts);
         if !facts.is_empty() {
             out.push_str("\n<details><summary>Facts</summary>\n\n```text\n");

@@ -1,10 +1,11 @@
 /*!
 Plain-text pieces shared by the HTML and Markdown renderers (no colour, no markup): the verdict
-headline and its explanation, status words, durations, and the facts flattened to short lines.
+headline and its explanation, status words, durations, the figures as rows, and the facts flattened
+to short lines.
 Each renderer escapes what it takes from here.
 */
 
-use crate::model::{Report, Status, Verdict};
+use crate::model::{CheckResult, Report, Status, Verdict};
 
 /// "Ready for Pearson OnVUE" / "Not ready for Pearson OnVUE".
 pub fn headline(report: &Report) -> String {
@@ -76,6 +77,39 @@ pub fn duration(ms: u64) -> String {
 /// The report's time as "2026-11-24 20:43 UTC".
 pub fn time(report: &Report) -> String {
     report.time.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A check's figure as a row of text: "Upload", "4.2 Mbps", "minimum 3 Mbps, recommended 10
+/// Mbps", with the worst status of the findings that judge it (none when no finding does).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRow {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    pub limits: String,
+    pub status: Option<Status>,
+}
+
+/// The rows of a check's figures, in the module's order.
+pub fn figure_rows(c: &CheckResult) -> Vec<FigureRow> {
+    c.figures
+        .iter()
+        .map(|f| {
+            let judged = c
+                .findings
+                .iter()
+                .filter(|x| x.figure.as_deref() == Some(f.id.as_str()))
+                .map(|x| x.status);
+            let status = judged.clone().next().map(|_| Status::worst(judged));
+            FigureRow {
+                id: f.id.clone(),
+                label: f.label.clone(),
+                value: f.show_value(),
+                limits: f.show_limits(),
+                status,
+            }
+        })
+        .collect()
 }
 
 /// Facts as `(key, value)` lines, long strings cut (a camera snapshot is shown as a picture,

@@ -119,6 +119,30 @@ fn render_check(out: &mut String, c: &CheckResult, verbose: bool, width: Option<
             render_finding(out, f, width);
         }
     }
+    let rows = super::plain::figure_rows(c);
+    if verbose && !rows.is_empty() {
+        let _ = writeln!(out, "    {}", "figures:".dimmed());
+        let wide = rows
+            .iter()
+            .map(|r| r.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for r in rows {
+            let limits = if r.limits.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", r.limits)
+            };
+            let _ = writeln!(
+                out,
+                "      {} {:wide$}  {}{}",
+                r.status.map_or_else(|| " ".normal(), finding_mark),
+                r.label,
+                r.value,
+                limits.dimmed()
+            );
+        }
+    }
     if verbose && !c.facts.is_null() {
         // Long values (a camera snapshot's base64) are cut, as in the HTML and Markdown.
         let lines = super::plain::fact_lines(&c.facts);
@@ -241,6 +265,16 @@ mod tests {
                 summary: "Debian 12".into(),
                 duration_ms: 1234,
                 facts: serde_json::json!({"os": {"name": "Debian", "arch": "x86_64"}, "list": [1, 2]}),
+                figures: vec![
+                    crate::model::Figure::new(
+                        "system.ram_gb",
+                        "Memory",
+                        Some(2.0),
+                        "GB",
+                        crate::model::Better::Higher,
+                    )
+                    .minimum(Some(4.0)),
+                ],
                 findings: vec![
                     Finding::fail("os-unsupported", "Linux is not supported.", "Use Windows."),
                     Finding::pass("vm-none", "No VM."),
@@ -253,6 +287,7 @@ mod tests {
                 summary: "no answer".into(),
                 duration_ms: 30,
                 facts: serde_json::Value::Null,
+                figures: vec![],
                 findings: vec![],
             },
         ];
@@ -308,6 +343,13 @@ mod tests {
         assert!(s.contains("✓ No VM."), "{s}");
         assert!(s.contains("os.name = Debian"), "{s}");
         assert!(s.contains("list = [1, 2]"), "{s}");
+        // Figures with the profile's limits, before the facts; not in the default view.
+        assert!(s.contains("Memory  2 GB  (minimum 4 GB)"), "{s}");
+        assert!(
+            s.find("figures:").unwrap() < s.find("facts:").unwrap(),
+            "{s}"
+        );
+        assert!(!render(&report(), false, None).contains("figures:"));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::catalogue::{Catalogue, OsFamily};
 use crate::model::{Finding, Judgement};
 use crate::profile::{Dbfs, NonNegative, Profile, Seconds};
 
+mod figures;
 #[cfg(test)]
 mod tests;
 
@@ -433,7 +434,7 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
                 num(rms), num(f.seconds), num(min)
             ),
             format!("Raise the input volume in {settings}, move closer to the microphone (or it closer to you), and check that the right input is chosen."),
-        ));
+        ).judging(figures::LEVEL, rms, Some(min), "dBFS"));
         summary = format!("{dev}: too quiet ({} dBFS)", num(rms));
     } else {
         let min = req
@@ -452,14 +453,18 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
         } else {
             String::new()
         };
-        findings.push(Finding::pass(
+        let mut level = Finding::pass(
             "mic-level",
             format!(
                 "\"{dev}\" records at {} dBFS RMS (peak {} dBFS){min}; {layout}{dead}.",
                 num(rms),
                 num(peak)
             ),
-        ));
+        );
+        if let Some(min) = req.min_rms_dbfs {
+            level = level.judging(figures::LEVEL, rms, Some(min.get()), "dBFS");
+        }
+        findings.push(level);
         summary = format!("{dev}: {} dBFS", num(rms));
     }
     let silent = peak < silence;
@@ -491,17 +496,20 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
                     num(floor), num(max)
                 ),
                 "Take the exam in a quiet, closed room: switch off fans, music, TV and noisy appliances, close the windows and ask others to keep quiet; turn on the microphone's noise suppression if it has one (not a separate virtual noise-cancelling device).".to_string(),
-            ));
+            ).judging(figures::NOISE, floor, Some(max), "dBFS"));
             summary.push_str(", noisy room");
         } else {
-            findings.push(Finding::pass(
-                "mic-noise-ok",
-                format!(
-                    "Room noise floor {} dBFS, under {} dBFS.",
-                    num(floor),
-                    num(max)
-                ),
-            ));
+            findings.push(
+                Finding::pass(
+                    "mic-noise-ok",
+                    format!(
+                        "Room noise floor {} dBFS, under {} dBFS.",
+                        num(floor),
+                        num(max)
+                    ),
+                )
+                .judging(figures::NOISE, floor, Some(max), "dBFS"),
+            );
         }
     }
     if f.speak {
@@ -559,7 +567,7 @@ fn judge_speech(
                 num(s.above_floor_db),
                 num(min)
             ),
-        ));
+        ).judging(figures::SPEECH, s.above_floor_db, Some(min), "dB"));
         summary.push_str(", speech clear");
     } else {
         findings.push(Finding::fail(
@@ -574,7 +582,7 @@ fn judge_speech(
                 "Speak up and sit closer to the microphone, raise the input volume in {}, reduce the noise in the room, and run `examready check --only microphone --speak` again.",
                 sound_settings(f.os)
             ),
-        ));
+        ).judging(figures::SPEECH, s.above_floor_db, Some(min), "dB"));
         summary.push_str(", speech too weak");
     }
 }
@@ -840,6 +848,10 @@ impl Module for Microphone {
         }
         facts.backend_messages = quiet.messages();
         Ok(facts)
+    }
+
+    fn figures(facts: &MicFacts, profile: &Profile) -> Vec<crate::model::Figure> {
+        figures::figures(facts, &profile.file.microphone)
     }
 
     fn judge(facts: &MicFacts, profile: &Profile) -> Judgement {

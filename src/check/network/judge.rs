@@ -75,6 +75,18 @@ pub const CODES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Ids of the figures these findings judge (see `figures.rs`).
+pub const LATENCY: &str = "network.latency_ms";
+pub const JITTER: &str = "network.jitter_ms";
+pub const LOSS: &str = "network.loss_percent";
+pub const LOADED: &str = "network.loaded_latency_increase_ms";
+pub const SOAK: &str = "network.soak_mbps";
+
+/// The paced upload must deliver 90 % of the video rate (median of its seconds).
+pub fn soak_floor(target_mbps: f64) -> f64 {
+    target_mbps * 0.9
+}
+
 fn mbps(v: f64) -> String {
     format!("{} Mbps", num(v))
 }
@@ -146,17 +158,20 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                     ),
                     "Use a wired connection, stop downloads and streaming on your network during the \
                      exam, and do not use a VPN, satellite or mobile link.",
-                ));
+                ).judging(LATENCY, lat.median, Some(max.0), "ms"));
         } else {
-            out.push(Finding::pass(
-                "net-latency-ok",
-                format!(
-                    "Latency is {} (95th percentile {}), within {}.",
-                    ms(lat.median),
-                    ms(lat.p95),
-                    ms(max.0)
-                ),
-            ));
+            out.push(
+                Finding::pass(
+                    "net-latency-ok",
+                    format!(
+                        "Latency is {} (95th percentile {}), within {}.",
+                        ms(lat.median),
+                        ms(lat.p95),
+                        ms(max.0)
+                    ),
+                )
+                .judging(LATENCY, lat.median, Some(max.0), "ms"),
+            );
         }
     }
     if let (Some(j), Some(max)) = (f.jitter_ms, req.max_jitter_ms) {
@@ -170,12 +185,15 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                 ),
                 "Jitter comes from a busy or unstable link: use a cable instead of Wi-Fi, and keep \
                  other devices from streaming or downloading during the exam.",
-            ));
+            ).judging(JITTER, j, Some(max.0), "ms"));
         } else {
-            out.push(Finding::pass(
-                "net-jitter-ok",
-                format!("Jitter is {}, within {}.", ms(j), ms(max.0)),
-            ));
+            out.push(
+                Finding::pass(
+                    "net-jitter-ok",
+                    format!("Jitter is {}, within {}.", ms(j), ms(max.0)),
+                )
+                .judging(JITTER, j, Some(max.0), "ms"),
+            );
         }
     }
 
@@ -199,7 +217,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                     ),
                     "Loss breaks video: use a cable instead of Wi-Fi, check the cable and router, \
                      restart the router, and ask your provider if it persists.",
-                )),
+                ).judging(LOSS, loss, Some(max.0), "%")),
                 Some(max) => out.push(Finding::pass(
                     "net-loss-ok",
                     format!(
@@ -207,7 +225,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                         num(loss),
                         num(max.0)
                     ),
-                )),
+                ).judging(LOSS, loss, Some(max.0), "%")),
                 None => {}
             }
         }
@@ -240,16 +258,19 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                 ),
                 "Stop other uploads, backups, cloud sync and streaming during the exam; if your router \
                  offers SQM / smart queue management, turn it on.",
-            ));
+            ).judging(LOADED, inc, Some(max.0), "ms"));
         } else {
-            out.push(Finding::pass(
-                "net-loaded-latency-ok",
-                format!(
-                    "Latency under load rises by {}, within {}.",
-                    ms(inc),
-                    ms(max.0)
-                ),
-            ));
+            out.push(
+                Finding::pass(
+                    "net-loaded-latency-ok",
+                    format!(
+                        "Latency under load rises by {}, within {}.",
+                        ms(inc),
+                        ms(max.0)
+                    ),
+                )
+                .judging(LOADED, inc, Some(max.0), "ms"),
+            );
         }
     }
 
@@ -372,25 +393,33 @@ fn goodput(label: &str, g: &Goodput, min: Option<f64>, rec: Option<f64>, out: &m
          if it stays low, ask your provider for a faster {label}."
     );
     let code = |s: &str| format!("net-{label}-{s}");
+    let id = format!("network.{label}_mbps");
+    let judged = |f: Finding, limit: f64| f.judging(&id, g.median, Some(limit), "Mbps");
     if let Some(m) = min.filter(|&m| g.median < m) {
-        out.push(Finding::fail(
-            &code("low"),
-            format!("{figure}, below the minimum of {}.", mbps(m)),
-            remedy,
+        out.push(judged(
+            Finding::fail(
+                &code("low"),
+                format!("{figure}, below the minimum of {}.", mbps(m)),
+                remedy,
+            ),
+            m,
         ));
     } else if let Some(r) = rec.filter(|&r| g.median < r) {
-        out.push(Finding::warn(
-            &code("marginal"),
-            format!(
-                "{figure}, above the minimum but below the recommended {}.",
-                mbps(r)
+        out.push(judged(
+            Finding::warn(
+                &code("marginal"),
+                format!(
+                    "{figure}, above the minimum but below the recommended {}.",
+                    mbps(r)
+                ),
+                remedy,
             ),
-            remedy,
+            r,
         ));
     } else if let Some(limit) = rec.or(min) {
-        out.push(Finding::pass(
-            &code("ok"),
-            format!("{figure}, at least {}.", mbps(limit)),
+        out.push(judged(
+            Finding::pass(&code("ok"), format!("{figure}, at least {}.", mbps(limit))),
+            limit,
         ));
     }
 }
@@ -508,7 +537,11 @@ fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
 fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
     let Some(s) = &f.soak else { return };
     let median = crate::stats::percentile(&s.series, 50.0).unwrap_or(0.0);
-    if s.error.is_some() || s.stalls > 0 || s.series.is_empty() || median < s.target_mbps * 0.9 {
+    if s.error.is_some()
+        || s.stalls > 0
+        || s.series.is_empty()
+        || median < soak_floor(s.target_mbps)
+    {
         out.push(Finding::fail(
             "net-soak-stalled",
             format!(
@@ -521,20 +554,23 @@ fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
             ),
             "This link cannot carry the webcam and screen stream steadily: use a cable, stop other \
              uploads (cloud backup, photo sync), and test again at the time of your exam.",
-        ));
+        ).judging(SOAK, median, Some(soak_floor(s.target_mbps)), "Mbps"));
     } else {
-        out.push(Finding::pass(
-            "net-soak-ok",
-            format!(
-                "Streaming at {} for {} s got through every second (median {}{}).",
-                mbps(s.target_mbps),
-                num(s.seconds),
-                mbps(median),
-                s.latency_increase_ms
-                    .map(|i| format!(", latency +{}", ms(i)))
-                    .unwrap_or_default()
-            ),
-        ));
+        out.push(
+            Finding::pass(
+                "net-soak-ok",
+                format!(
+                    "Streaming at {} for {} s got through every second (median {}{}).",
+                    mbps(s.target_mbps),
+                    num(s.seconds),
+                    mbps(median),
+                    s.latency_increase_ms
+                        .map(|i| format!(", latency +{}", ms(i)))
+                        .unwrap_or_default()
+                ),
+            )
+            .judging(SOAK, median, Some(soak_floor(s.target_mbps)), "Mbps"),
+        );
     }
 }
 

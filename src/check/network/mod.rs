@@ -21,6 +21,7 @@ What it measures (method: `docs` in the README's network section):
 The probe only gathers facts ([`NetworkFacts`]); [`judge`] turns them into findings.
 */
 
+mod figures;
 mod icmp;
 mod judge;
 mod link;
@@ -347,5 +348,9 @@ impl Module for Network {
 
     fn judge(facts: &NetworkFacts, profile: &Profile) -> Judgement {
         judge::judge(facts, &profile.file.network)
+    }
+
+    fn figures(facts: &NetworkFacts, profile: &Profile) -> Vec<crate::model::Figure> {
+        figures::figures(facts, &profile.file.network)
     }
 }

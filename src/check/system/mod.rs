@@ -18,6 +18,7 @@ use crate::model::{Finding, Judgement, Status};
 use crate::profile::{Gigabytes, Percent, Profile, Resolution};
 
 pub mod display;
+mod figures;
 pub mod power;
 pub mod virt;
 
@@ -304,6 +305,10 @@ impl Module for System {
         })
     }
 
+    fn figures(facts: &SystemFacts, profile: &Profile) -> Vec<crate::model::Figure> {
+        figures::figures(facts, &profile.file.system)
+    }
+
     fn judge(facts: &SystemFacts, profile: &Profile) -> Judgement {
         judge(facts, &profile.file.system, profile.name())
     }
@@ -576,17 +581,20 @@ fn judge_hardware(
     let before = out.len();
     let cores = f.cpu.logical_cores as u32;
     if let Some(min) = req.min_cpu_cores.filter(|&m| cores < m) {
-        out.push(Finding::fail(
-            "cpu-cores-low",
-            format!("{cores} CPU cores; {profile} requires at least {min}."),
-            "Use a computer with a faster processor for the exam.",
-        ));
+        out.push(
+            Finding::fail(
+                "cpu-cores-low",
+                format!("{cores} CPU cores; {profile} requires at least {min}."),
+                "Use a computer with a faster processor for the exam.",
+            )
+            .judging(figures::CORES, cores.into(), Some(min.into()), ""),
+        );
     } else if let Some(rec) = req.recommended_cpu_cores.filter(|&r| cores < r) {
         out.push(Finding::warn(
             "cpu-cores-low",
             format!("{cores} CPU cores; {profile} recommends {rec} or more."),
             "Close every other program before the exam so the proctoring software has the processor to itself.",
-        ));
+        ).judging(figures::CORES, cores.into(), Some(rec.into()), ""));
     }
     let load = f.cpu.load_percent;
     if let Some(max) = req.max_cpu_load_percent.filter(|m| load > m.get()) {
@@ -594,69 +602,88 @@ fn judge_hardware(
             "cpu-busy",
             format!("The CPU is {}% busy; {profile} needs it under {}%.", num(load), num(max.get())),
             "Close programs you do not need (Task Manager / Activity Monitor shows what uses the CPU), wait for updates or backups to finish, then check again.",
-        ));
+        ).judging(figures::CPU_LOAD, load, Some(max.get()), "%"));
     } else if let Some(rec) = req
         .recommended_max_cpu_load_percent
         .filter(|r| load > r.get())
     {
-        out.push(Finding::warn(
-            "cpu-busy",
-            format!(
-                "The CPU is {}% busy; under {}% is recommended.",
-                num(load),
-                num(rec.get())
-            ),
-            "Close programs you do not need before the exam, then check again.",
-        ));
+        out.push(
+            Finding::warn(
+                "cpu-busy",
+                format!(
+                    "The CPU is {}% busy; under {}% is recommended.",
+                    num(load),
+                    num(rec.get())
+                ),
+                "Close programs you do not need before the exam, then check again.",
+            )
+            .judging(figures::CPU_LOAD, load, Some(rec.get()), "%"),
+        );
     }
     let ram = f.memory.total_bytes as f64 / 1e9;
     // Installed RAM reads a little under its nominal size (firmware reserves some): allow 5 %.
     let below = |want: Gigabytes| ram < want.get() * 0.95;
+    let ram_judged = |x: Finding, limit: Gigabytes| {
+        let have = figures::gb_value(f.memory.total_bytes);
+        x.judging(figures::RAM, have, Some(limit.get()), "GB")
+    };
     if let Some(min) = req.min_ram_gb.filter(|&m| below(m)) {
-        out.push(Finding::fail(
-            "ram-low",
-            format!(
-                "{} GB of memory; {profile} requires {} GB.",
-                gb(f.memory.total_bytes),
-                num(min.get())
+        out.push(ram_judged(
+            Finding::fail(
+                "ram-low",
+                format!(
+                    "{} GB of memory; {profile} requires {} GB.",
+                    gb(f.memory.total_bytes),
+                    num(min.get())
+                ),
+                "Use a computer with more memory for the exam.",
             ),
-            "Use a computer with more memory for the exam.",
+            min,
         ));
     } else if let Some(rec) = req.recommended_ram_gb.filter(|&r| below(r)) {
-        out.push(Finding::warn(
-            "ram-low",
-            format!(
-                "{} GB of memory; {profile} recommends {} GB.",
-                gb(f.memory.total_bytes),
-                num(rec.get())
+        out.push(ram_judged(
+            Finding::warn(
+                "ram-low",
+                format!(
+                    "{} GB of memory; {profile} recommends {} GB.",
+                    gb(f.memory.total_bytes),
+                    num(rec.get())
+                ),
+                "Restart the computer before the exam and open nothing but the exam software.",
             ),
-            "Restart the computer before the exam and open nothing but the exam software.",
+            rec,
         ));
     }
     let used = f.memory.used_percent;
     if let Some(max) = req.max_memory_used_percent.filter(|m| used > m.get()) {
-        out.push(Finding::fail(
-            "memory-busy",
-            format!(
-                "{}% of memory is in use; {profile} needs it under {}%.",
-                num(used),
-                num(max.get())
-            ),
-            "Close programs and browser tabs, or restart the computer, then check again.",
-        ));
+        out.push(
+            Finding::fail(
+                "memory-busy",
+                format!(
+                    "{}% of memory is in use; {profile} needs it under {}%.",
+                    num(used),
+                    num(max.get())
+                ),
+                "Close programs and browser tabs, or restart the computer, then check again.",
+            )
+            .judging(figures::MEMORY_USED, used, Some(max.get()), "%"),
+        );
     } else if let Some(rec) = req
         .recommended_max_memory_used_percent
         .filter(|r| used > r.get())
     {
-        out.push(Finding::warn(
-            "memory-busy",
-            format!(
-                "{}% of memory is in use; under {}% is recommended.",
-                num(used),
-                num(rec.get())
-            ),
-            "Close programs and browser tabs you do not need before the exam.",
-        ));
+        out.push(
+            Finding::warn(
+                "memory-busy",
+                format!(
+                    "{}% of memory is in use; under {}% is recommended.",
+                    num(used),
+                    num(rec.get())
+                ),
+                "Close programs and browser tabs you do not need before the exam.",
+            )
+            .judging(figures::MEMORY_USED, used, Some(rec.get()), "%"),
+        );
     }
     if let (Some(min), Some(disk)) = (req.min_free_disk_gb, &f.disk)
         && (disk.free_bytes as f64 / 1e9) < min.get()
@@ -665,7 +692,7 @@ fn judge_hardware(
                 "disk-low",
                 format!("{} GB free on {}; {profile} needs {} GB.", gb(disk.free_bytes), disk.mount, num(min.get())),
                 "Free disk space (empty the recycle bin/trash, remove large downloads) so the exam software can install and record.",
-            ));
+            ).judging(figures::DISK_FREE, figures::gb_value(disk.free_bytes), Some(min.get()), "GB"));
     }
     if out.len() == before {
         let disk = f
@@ -752,7 +779,7 @@ fn judge_displays(
             "display-count",
             format!("{n} monitors are connected; {profile} allows {max}."),
             "Disconnect every extra monitor (unplug the cable, not just turn it off). With an external monitor, close the laptop lid and use an external keyboard, mouse and webcam.",
-        ));
+        ).judging(figures::DISPLAYS, n.into(), Some(max.into()), ""));
     }
     for m in monitors {
         let res = format!("{}x{}", m.width, m.height);

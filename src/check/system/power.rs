@@ -76,7 +76,8 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
                 super::num(min.0)
             ),
             "Charge the computer before the exam and keep the charger plugged in during it.",
-        ));
+        )
+        .judging(super::figures::BATTERY, level, Some(min.0), "%"));
     }
     if let (Some(minutes), Some(min)) = (p.sleep_after_min_now(), req.min_sleep_minutes)
         && minutes != 0

@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod busy;
 pub mod capture;
 pub mod face;
+mod figures;
 pub mod native;
 pub mod source;
 pub mod threaded;
@@ -567,7 +568,7 @@ pub fn judge_with(
             "webcam-fps-low",
             format!("'{chosen}' delivers {} frames per second; at least {} are needed.", num(fps), num(min.get())),
             "Add light (cameras slow down in the dark), close other applications that use the camera or the CPU, and connect the camera to a USB port directly.",
-        ));
+        ).judging(figures::FPS, fps, Some(min.get()), "fps"));
     }
 
     // Resolutions.
@@ -619,9 +620,8 @@ pub fn judge_with(
     }
 
     // Frame quality.
-    let black_luma = req.black_luma.map_or(20.0, |b| b.0);
-    let frozen_ssim = req.frozen_ssim.map_or(0.985, |f| f.0);
-    let s = summarize(&cap.per_frame, black_luma, frozen_ssim);
+    let s = figures::frame_summary(cap, req);
+    let (black_luma, frozen_ssim) = figures::thresholds(req);
     let mut bad_picture = false;
     let before = findings.len();
     if let Some(max) = req.max_bad_frame_fraction {
@@ -658,7 +658,7 @@ pub fn judge_with(
                 "webcam-too-dark",
                 format!("The picture is too dark: mean luma {} (under {}); the proctor must see your face clearly.", num(s.luma), num(dark.0)),
                 "Turn on a light in front of you (a lamp behind the screen, facing you); avoid sitting with a window or lamp behind you.",
-            ));
+            ).judging(figures::BRIGHTNESS, s.luma, Some(dark.0), ""));
         }
         if let Some(bright) = req.too_bright_luma
             && s.luma > bright.0
@@ -667,7 +667,7 @@ pub fn judge_with(
                 "webcam-too-bright",
                 format!("The picture is overexposed: mean luma {} (over {}).", num(s.luma), num(bright.0)),
                 "Move out of direct sunlight or away from a strong lamp, and let the camera adjust for a few seconds.",
-            ));
+            ).judging(figures::BRIGHTNESS, s.luma, Some(bright.0), ""));
         }
         let subject = facts
             .faces
@@ -695,7 +695,7 @@ pub fn judge_with(
                     num(min.get())
                 ),
                 "Clean the lens, sit 50-100 cm from the camera so it can focus, and add light.",
-            ));
+            ).judging(figures::SHARPNESS, s.sharpness, Some(min.get()), ""));
         }
     }
     if findings.len() == before {
@@ -948,6 +948,10 @@ impl Module for Webcam {
         );
         facts.consent = consent;
         Ok(facts)
+    }
+
+    fn figures(facts: &WebcamFacts, profile: &Profile) -> Vec<crate::model::Figure> {
+        figures::figures(facts, &profile.file.webcam)
     }
 
     fn judge(facts: &WebcamFacts, profile: &Profile) -> Judgement {
