@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::ProfileError;
 use crate::textpos::error_at;
+use crate::tomlfile::ProfileError;
 
 pub const BUILTIN_FILE: &str = "checks/apps.toml";
 pub const BUILTIN_TEXT: &str = include_str!("../checks/apps.toml");
@@ -120,7 +120,7 @@ impl Catalogue {
     }
 
     pub fn parse(origin: &str, text: &str) -> Result<Catalogue, ProfileError> {
-        let file: CatalogueFile = crate::profile::from_toml(origin, text)?;
+        let file: CatalogueFile = crate::tomlfile::from_toml(origin, text)?;
         let mut index = HashMap::new();
         let mut ids = HashMap::new();
         for (i, app) in file.apps.iter().enumerate() {

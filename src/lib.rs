@@ -34,4 +34,6 @@ pub mod serve;
 pub mod stats;
 pub mod textfile;
 pub mod textpos;
+pub mod tomlfile;
+pub mod units;
 pub mod wire;

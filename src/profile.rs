@@ -11,15 +11,15 @@ fields; the `Profile` struct only lists them.
 */
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::catalogue::Catalogue;
-use crate::textpos::{PositionedError, error_at};
+pub use crate::tomlfile::depth;
+pub use crate::tomlfile::{ProfileError, SpannedNames, first_unknown, from_toml, toml_error};
+pub use crate::units::{Dbfs, Gigabytes, Mbps, Millis, NonNegative, Percent, Resolution, Seconds};
 
-pub mod depth;
 pub mod inherit;
 pub mod show;
 
@@ -80,7 +80,34 @@ pub struct Profile {
     pub inherits: Vec<String>,
 }
 
+/// The modules see the profile through their own sections (see [`crate::check::Sections`]).
+impl crate::check::Sections for Profile {
+    fn section(&self, id: &str) -> Option<&(dyn std::any::Any + Send + Sync)> {
+        let f = &self.file;
+        Some(match id {
+            "system" => &f.system,
+            "processes" => &f.processes,
+            "network" => &f.network,
+            "microphone" => &f.microphone,
+            "speaker" => &f.speaker,
+            "webcam" => &f.webcam,
+            // A module without requirements (`Requirements = ()`) has no section.
+            _ => &(),
+        })
+    }
+    fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+    fn profile_name(&self) -> &str {
+        self.name()
+    }
+}
+
 impl Profile {
+    /// The small context a module's judge gets (catalogue and name).
+    pub fn judge_context(&self) -> crate::check::JudgeContext<'_> {
+        crate::check::JudgeContext::of(self)
+    }
     pub fn name(&self) -> &str {
         &self.file.profile.name
     }
@@ -196,183 +223,8 @@ impl RunnerSection {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Value types that validate while parsing, so range errors carry the file position.
-// ---------------------------------------------------------------------------------------------
-
-/// A number in a closed range, checked while the profile is parsed (so errors carry the file
-/// position). Modules define their own with `crate::profile::bounded_f64!`.
-macro_rules! bounded_f64 {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $what:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
-        #[serde(try_from = "f64", into = "f64")]
-        pub struct $name(pub f64);
-
-        impl TryFrom<f64> for $name {
-            type Error = String;
-            fn try_from(v: f64) -> Result<Self, String> {
-                if v.is_finite() && ($min..=$max).contains(&v) {
-                    Ok($name(v))
-                } else {
-                    Err(format!("{} must be between {} and {}, got {}", $what, $min, $max, v))
-                }
-            }
-        }
-        impl From<$name> for f64 {
-            fn from(v: $name) -> f64 {
-                v.0
-            }
-        }
-        impl $name {
-            pub fn get(self) -> f64 {
-                self.0
-            }
-        }
-    };
-}
-
-pub(crate) use bounded_f64;
-
-bounded_f64!(
-    /// A bandwidth in megabits per second.
-    Mbps, 0.0, 100_000.0, "a bandwidth in Mbps"
-);
-bounded_f64!(
-    /// A percentage.
-    Percent, 0.0, 100.0, "a percentage"
-);
-bounded_f64!(
-    /// A size in decimal gigabytes (10^9 bytes), as vendors write "GB".
-    Gigabytes, 0.0, 1_000_000.0, "a size in GB"
-);
-bounded_f64!(
-    /// A duration in milliseconds.
-    Millis, 0.0, 3_600_000.0, "a duration in milliseconds"
-);
-bounded_f64!(
-    /// A level in dBFS (0 is full scale).
-    Dbfs, -200.0, 0.0, "a level in dBFS"
-);
-bounded_f64!(
-    /// A plain non-negative number.
-    NonNegative, 0.0, 1e12, "a non-negative number"
-);
-
-/// A duration in seconds, strictly positive.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
-#[serde(try_from = "f64", into = "f64")]
-pub struct Seconds(pub f64);
-
-impl TryFrom<f64> for Seconds {
-    type Error = String;
-    fn try_from(v: f64) -> Result<Self, String> {
-        if v.is_finite() && v > 0.0 && v <= 86_400.0 {
-            Ok(Seconds(v))
-        } else {
-            Err(format!(
-                "a duration in seconds must be above 0 and at most 86400, got {v}"
-            ))
-        }
-    }
-}
-impl From<Seconds> for f64 {
-    fn from(v: Seconds) -> f64 {
-        v.0
-    }
-}
-impl Seconds {
-    pub fn duration(self) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(self.0)
-    }
-}
-
-/// A screen resolution written `"1024x768"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Resolution {
-    pub width: u32,
-    pub height: u32,
-}
-
-impl TryFrom<String> for Resolution {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-impl std::str::FromStr for Resolution {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("a resolution is written like \"1024x768\", got {s:?}");
-        let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
-        let width: u32 = w.trim().parse().map_err(|_| bad())?;
-        let height: u32 = h.trim().parse().map_err(|_| bad())?;
-        if width == 0 || height == 0 || width > 100_000 || height > 100_000 {
-            return Err(bad());
-        }
-        Ok(Resolution { width, height })
-    }
-}
-impl From<Resolution> for String {
-    fn from(r: Resolution) -> String {
-        r.to_string()
-    }
-}
-impl fmt::Display for Resolution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}x{}", self.width, self.height)
-    }
-}
-
-/// A list of names whose positions in the file are kept, to report unknown names precisely.
-pub type SpannedNames = Vec<Spanned<String>>;
-
-// ---------------------------------------------------------------------------------------------
 // Loading
 // ---------------------------------------------------------------------------------------------
-
-/// A profile that cannot be used. Its `Display` names the file, line and column where known.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
-    #[error(transparent)]
-    Invalid(#[from] PositionedError),
-    #[error("{file}: {message}")]
-    InvalidNoPosition { file: String, message: String },
-    #[error("cannot read profile {file}: {error}")]
-    Io {
-        file: String,
-        error: crate::textfile::TextError,
-    },
-    #[error(
-        "unknown profile {name:?}: built-in profiles are {known}; or give the path of a .toml file"
-    )]
-    Unknown { name: String, known: String },
-}
-
-/// Turn a TOML error into a positioned [`ProfileError`].
-pub fn toml_error(file: &str, text: &str, err: &toml::de::Error) -> ProfileError {
-    let message = err.message().trim().to_string();
-    match err.span() {
-        Some(span) => error_at(file, text, span, message).into(),
-        None => ProfileError::InvalidNoPosition {
-            file: file.to_string(),
-            message,
-        },
-    }
-}
-
-/// Parse TOML `text` (named `file` in errors) into `T`. Nesting deeper than
-/// [`depth::MAX_DEPTH`] is refused first, at its position (the TOML parser's own limit names
-/// none).
-pub fn from_toml<T: serde::de::DeserializeOwned>(
-    file: &str,
-    text: &str,
-) -> Result<T, ProfileError> {
-    if let Some((span, message)) = depth::check(text) {
-        return Err(error_at(file, text, span, message).into());
-    }
-    toml::from_str(text).map_err(|e| toml_error(file, text, &e))
-}
 
 /// The built-in profile ids, comma-separated, for messages.
 pub fn builtin_names() -> String {
@@ -423,14 +275,6 @@ pub fn parse(
 /// parses back to the same profile.
 pub fn to_toml(profile: &Profile) -> String {
     toml::to_string_pretty(&profile.file).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
-}
-
-/// Helper for sections: look up the first name in `names` not accepted by `known`.
-pub fn first_unknown(
-    names: &[Spanned<String>],
-    known: impl Fn(&str) -> bool,
-) -> Option<&Spanned<String>> {
-    names.iter().find(|n| !known(n.get_ref()))
 }
 
 /// A sorted map alias used by sections that key rules by name.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use examready::catalogue::Catalogue;
-use examready::check::{Check, Module, ProbeContext, ProbeOptions};
+use examready::check::{Check, JudgeContext, Module, ProbeContext, ProbeOptions};
 use examready::model::{Finding, Judgement, Status};
 use examready::profile::{self, Profile};
 use examready::runner::{self, Event};
@@ -22,14 +22,15 @@ macro_rules! test_module {
         struct $name;
         impl Module for $name {
             type Facts = Facts;
+            type Requirements = ();
             const ID: &'static str = $id;
             const TITLE: &'static str = $id;
             const ABOUT: &'static str = "test-only module";
             const CODES: &'static [(&'static str, &'static str)] = &[("ok", "fine")];
-            fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<Facts> {
+            fn probe(&self, _: &(), ctx: &ProbeContext) -> anyhow::Result<Facts> {
                 ($probe)(ctx)
             }
-            fn judge(facts: &Facts, _: &Profile) -> Judgement {
+            fn judge(facts: &Facts, _: &(), _: JudgeContext) -> Judgement {
                 ($judge)(facts)
             }
         }

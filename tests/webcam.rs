@@ -122,7 +122,8 @@ fn run_source(mut source: SequenceSource, edit: impl FnOnce(&mut Plan), profile:
     let v = serde_json::to_value(&facts).unwrap();
     let back: WebcamFacts = serde_json::from_value(v).unwrap();
     assert_eq!(back, facts);
-    let judgement = <Webcam as Module>::judge(&facts, profile);
+    let judgement =
+        <Webcam as Module>::judge(&facts, &profile.file.webcam, profile.judge_context());
     Run { facts, judgement }
 }
 
@@ -438,7 +439,7 @@ fn a_hung_driver_is_a_failure_in_bounded_time() {
     let err = cap.error.as_ref().unwrap();
     assert_eq!(err.kind, webcam::FailureKind::Hung, "{err:?}");
     assert!(err.message.contains("no answer within"), "{}", err.message);
-    let j = <Webcam as Module>::judge(&facts, &profile);
+    let j = <Webcam as Module>::judge(&facts, &profile.file.webcam, profile.judge_context());
     assert_eq!(j.status(), Status::Fail);
     assert_eq!(j.findings[0].code, "webcam-no-frame");
 }

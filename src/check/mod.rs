@@ -1,15 +1,19 @@
 /*!
 Check modules and their registry.
 
-A module is a type implementing [`Module`]: a `probe` that gathers facts from the OS or a device
-(blocking; the runner runs it off the async threads with a deadline) and a pure `judge` that turns
-those facts and the profile into findings. Modules never print: they report live progress through
+A module is a type implementing [`Module`]: its own requirements type (its section of a
+profile), a `probe` that gathers facts from the OS or a device (blocking; the runner runs it off
+the async threads with a deadline), a pure `judge` that turns those facts and its requirements
+into findings, and pure `figures`. Modules never print: they report live progress through
 [`ProbeContext::progress`] and everything else through their facts.
 
-Adding a module: write `src/check/<id>.rs`, add its `mod` line and one entry in [`REGISTRY`]
-(and, if it has requirements, its section in `profile::ProfileFile`).
+Modules do not know the profile: they receive their own requirements and a small
+[`JudgeContext`] (the catalogue, the profile's name) through [`Sections`], which the profile
+implements above `check/`. Adding a module: write `src/check/<id>.rs`, add its `mod` line and
+one entry in [`REGISTRY`], and its section in `profile::ProfileFile`.
 */
 
+use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -17,8 +21,8 @@ use std::time::Instant;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::catalogue::Catalogue;
 use crate::model::{Figure, Judgement};
-use crate::profile::Profile;
 
 pub mod microphone;
 pub mod network;
@@ -74,12 +78,53 @@ pub struct ProbeOptions {
     pub soak: Option<std::time::Duration>,
 }
 
-/// What a probe gets: options, the profile (for measurement parameters), its deadline, a
-/// cancellation flag, a progress sink and a handle to the async runtime.
+/// The requirement profile as the modules see it: each module's own section by module id, the
+/// application catalogue and the profile's name. The profile implements it.
+pub trait Sections: Send + Sync {
+    /// Module `id`'s requirements (its `Module::Requirements`): its section of the profile, or
+    /// `()` for a module that has none.
+    fn section(&self, id: &str) -> Option<&(dyn Any + Send + Sync)>;
+    fn catalogue(&self) -> &Catalogue;
+    fn profile_name(&self) -> &str;
+}
+
+/// What a judge gets besides its facts and its own requirements.
+#[derive(Clone, Copy)]
+pub struct JudgeContext<'a> {
+    /// The applications and devices rules name (`processes`, virtual devices).
+    pub catalogue: &'a Catalogue,
+    /// "Pearson OnVUE", for messages.
+    pub profile_name: &'a str,
+    /// The other modules' sections, for a rule that reads one (the microphone's headset rule
+    /// uses the speaker's headphone patterns).
+    pub sections: &'a dyn Sections,
+}
+
+impl<'a> JudgeContext<'a> {
+    pub fn of(sections: &'a dyn Sections) -> JudgeContext<'a> {
+        JudgeContext {
+            catalogue: sections.catalogue(),
+            profile_name: sections.profile_name(),
+            sections,
+        }
+    }
+}
+
+/// Module `M`'s requirements from `sections`; an error when the profile has none (every
+/// registered module has a section, see the profile's tests).
+pub fn requirements<M: Module>(sections: &dyn Sections) -> anyhow::Result<&M::Requirements> {
+    sections
+        .section(M::ID)
+        .and_then(|s| s.downcast_ref::<M::Requirements>())
+        .ok_or_else(|| anyhow::anyhow!("the profile has no requirements for module {:?}", M::ID))
+}
+
+/// What a probe gets: options, the profile's sections (for measurement parameters), its
+/// deadline, a cancellation flag, a progress sink and a handle to the async runtime.
 #[derive(Clone)]
 pub struct ProbeContext {
     pub options: Arc<ProbeOptions>,
-    pub profile: Arc<Profile>,
+    pub sections: Arc<dyn Sections>,
     /// When the runner will give up on this module.
     pub deadline: Instant,
     cancelled: Arc<AtomicBool>,
@@ -90,13 +135,13 @@ pub struct ProbeContext {
 impl ProbeContext {
     pub fn new(
         options: Arc<ProbeOptions>,
-        profile: Arc<Profile>,
+        sections: Arc<dyn Sections>,
         deadline: Instant,
         progress: Arc<dyn Fn(&str) + Send + Sync>,
     ) -> ProbeContext {
         ProbeContext {
             options,
-            profile,
+            sections,
             deadline,
             cancelled: Arc::new(AtomicBool::new(false)),
             progress,
@@ -105,13 +150,18 @@ impl ProbeContext {
     }
 
     /// A context for tests and replays: default options, far deadline, no progress display.
-    pub fn detached(profile: Arc<Profile>) -> ProbeContext {
+    pub fn detached(sections: Arc<dyn Sections>) -> ProbeContext {
         ProbeContext::new(
             Arc::new(ProbeOptions::default()),
-            profile,
+            sections,
             Instant::now() + std::time::Duration::from_secs(3600),
             Arc::new(|_| {}),
         )
+    }
+
+    /// The application catalogue (virtual devices, prohibited applications).
+    pub fn catalogue(&self) -> &Catalogue {
+        self.sections.catalogue()
     }
 
     /// Show a short live status next to the module's spinner (e.g. "upload 9.4 Mbps").
@@ -147,10 +197,12 @@ impl ProbeContext {
     }
 }
 
-/// A module, as written: typed facts, a probe and a pure judge.
+/// A module, as written: its requirements, typed facts, a probe and a pure judge.
 pub trait Module: Send + Sync + 'static {
     /// Plain serializable facts: what the probe saw, nothing judged.
     type Facts: Serialize + DeserializeOwned;
+    /// The module's section of a profile (`[network]` ...), owned by the module.
+    type Requirements: Send + Sync + 'static;
     const ID: &'static str;
     const TITLE: &'static str;
     /// What the module verifies, one line (for `examready checks`).
@@ -158,11 +210,11 @@ pub trait Module: Send + Sync + 'static {
     /// Finding codes this module can emit, with a one-line meaning (pinned by tests).
     const CODES: &'static [(&'static str, &'static str)];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<Self::Facts>;
-    fn judge(facts: &Self::Facts, profile: &Profile) -> Judgement;
-    /// The figures a person compares, from the facts, with the profile's limits. Pure, like
+    fn probe(&self, req: &Self::Requirements, ctx: &ProbeContext) -> anyhow::Result<Self::Facts>;
+    fn judge(facts: &Self::Facts, req: &Self::Requirements, ctx: JudgeContext) -> Judgement;
+    /// The figures a person compares, from the facts, with the requirements' limits. Pure, like
     /// `judge`; the findings that judge a figure name it (`Finding::judging`).
-    fn figures(_facts: &Self::Facts, _profile: &Profile) -> Vec<Figure> {
+    fn figures(_facts: &Self::Facts, _req: &Self::Requirements) -> Vec<Figure> {
         Vec::new()
     }
 }
@@ -175,8 +227,16 @@ pub trait Check: Send + Sync + 'static {
     fn about(&self) -> &'static str;
     fn codes(&self) -> &'static [(&'static str, &'static str)];
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<serde_json::Value>;
-    fn judge(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Judgement>;
-    fn figures(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Vec<Figure>>;
+    fn judge(
+        &self,
+        facts: &serde_json::Value,
+        sections: &dyn Sections,
+    ) -> anyhow::Result<Judgement>;
+    fn figures(
+        &self,
+        facts: &serde_json::Value,
+        sections: &dyn Sections,
+    ) -> anyhow::Result<Vec<Figure>>;
 }
 
 impl<M: Module> Check for M {
@@ -193,14 +253,29 @@ impl<M: Module> Check for M {
         M::CODES
     }
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<serde_json::Value> {
-        let facts = Module::probe(self, ctx)?;
+        let req = requirements::<M>(ctx.sections.as_ref())?;
+        let facts = Module::probe(self, req, ctx)?;
         Ok(serde_json::to_value(facts)?)
     }
-    fn judge(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Judgement> {
-        Ok(M::judge(&read_facts::<M>(facts)?, profile))
+    fn judge(
+        &self,
+        facts: &serde_json::Value,
+        sections: &dyn Sections,
+    ) -> anyhow::Result<Judgement> {
+        let req = requirements::<M>(sections)?;
+        Ok(M::judge(
+            &read_facts::<M>(facts)?,
+            req,
+            JudgeContext::of(sections),
+        ))
     }
-    fn figures(&self, facts: &serde_json::Value, profile: &Profile) -> anyhow::Result<Vec<Figure>> {
-        Ok(M::figures(&read_facts::<M>(facts)?, profile))
+    fn figures(
+        &self,
+        facts: &serde_json::Value,
+        sections: &dyn Sections,
+    ) -> anyhow::Result<Vec<Figure>> {
+        let req = requirements::<M>(sections)?;
+        Ok(M::figures(&read_facts::<M>(facts)?, req))
     }
 }
 

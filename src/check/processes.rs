@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, UpdateKind};
 
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::catalogue::{App, Catalogue, OsFamily};
 use crate::model::{Finding, Judgement};
-use crate::profile::{Profile, SpannedNames, first_unknown};
+use crate::tomlfile::{SpannedNames, first_unknown};
 
 pub struct Processes;
 
@@ -415,6 +415,7 @@ pub fn judge_with(
 
 impl Module for Processes {
     type Facts = ProcessFacts;
+    type Requirements = ProcessRequirements;
     const ID: &'static str = "processes";
     const TITLE: &'static str = "Running applications";
     const ABOUT: &'static str =
@@ -431,18 +432,17 @@ impl Module for Processes {
         ),
     ];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<ProcessFacts> {
+    fn probe(
+        &self,
+        _req: &ProcessRequirements,
+        ctx: &ProbeContext,
+    ) -> anyhow::Result<ProcessFacts> {
         ctx.progress("listing processes");
         scan()
     }
 
-    fn judge(facts: &ProcessFacts, profile: &Profile) -> Judgement {
-        judge_with(
-            facts,
-            &profile.file.processes,
-            &profile.catalogue,
-            profile.name(),
-        )
+    fn judge(facts: &ProcessFacts, req: &ProcessRequirements, ctx: JudgeContext) -> Judgement {
+        judge_with(facts, req, ctx.catalogue, ctx.profile_name)
     }
 }
 

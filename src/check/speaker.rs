@@ -12,12 +12,11 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::audio::device::{self, DeviceError, DeviceInfo, Direction, ErrorClass};
 use crate::audio::server::{self, ServerFacts, Side};
 use crate::catalogue::OsFamily;
 use crate::model::{Finding, Judgement};
-use crate::profile::Profile;
 
 pub struct Speaker;
 
@@ -237,6 +236,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
 
 impl Module for Speaker {
     type Facts = SpeakerFacts;
+    type Requirements = SpeakerRequirements;
     const ID: &'static str = "speaker";
     const TITLE: &'static str = "Speaker";
     const ABOUT: &'static str =
@@ -261,7 +261,11 @@ impl Module for Speaker {
         ("speaker-tone-failed", "the test tone could not be played"),
     ];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<SpeakerFacts> {
+    fn probe(
+        &self,
+        _req: &SpeakerRequirements,
+        ctx: &ProbeContext,
+    ) -> anyhow::Result<SpeakerFacts> {
         let quiet = device::quiet_alsa();
         ctx.progress("listing sound outputs");
         let listing_deadline = Instant::now() + ctx.remaining().mul_f64(0.5);
@@ -327,8 +331,8 @@ impl Module for Speaker {
         Ok(facts)
     }
 
-    fn judge(facts: &SpeakerFacts, profile: &Profile) -> Judgement {
-        judge_with(facts, &profile.file.speaker, profile.name())
+    fn judge(facts: &SpeakerFacts, req: &SpeakerRequirements, ctx: JudgeContext) -> Judgement {
+        judge_with(facts, req, ctx.profile_name)
     }
 }
 

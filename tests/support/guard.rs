@@ -1,6 +1,7 @@
 //! The rules the test suite keeps, checked on its own sources: every run of the real binary goes
 //! through `support::examready()` / `support::Env` (a private HOME and history), every file under
-//! tests/ is a module of the one test binary, and "in CI" is decided in one place.
+//! tests/ is a module of the one test binary, "in CI" is decided in one place, and the sources
+//! of src/ import each other without a circle.
 
 use std::path::{Path, PathBuf};
 
@@ -122,4 +123,18 @@ fn one_rule_says_whether_this_is_ci() {
         rule.iter().any(|(file, _, _)| file == "src/ci.rs"),
         "{rule:#?}"
     );
+}
+
+#[test]
+fn the_sources_import_each_other_without_a_circle() {
+    // The import graph between the files of src/ (scripts/structure.py): no group of files that
+    // import each other round a circle, so each layer (leaves, checks, the profile above them,
+    // runner and renderers) can be read and changed on its own.
+    let out = std::process::Command::new("python3")
+        .arg(Path::new(ROOT).join("scripts/structure.py"))
+        .output()
+        .expect("python3 runs scripts/structure.py");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("import circles: 0 "), "{text}");
 }

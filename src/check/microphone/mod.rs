@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::audio::device::{self, DeviceError, DeviceInfo, Direction, ErrorClass};
 use crate::audio::levels::{self, ChannelLevels};
 use crate::audio::server::{self, ServerFacts, Side};
 use crate::catalogue::{Catalogue, OsFamily};
 use crate::model::{Finding, Judgement};
-use crate::profile::{Dbfs, NonNegative, Profile, Seconds};
+use crate::units::{Dbfs, NonNegative, Seconds};
 
 mod figures;
 #[cfg(test)]
@@ -296,9 +296,8 @@ fn silent_remedy(os: OsFamily, muted_by_server: bool) -> String {
     s
 }
 
-pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
-    let req = &profile.file.microphone;
-    let name_of_profile = profile.name();
+pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext) -> Judgement {
+    let name_of_profile = ctx.profile_name;
     let required = req.required.unwrap_or(false);
     let settings = sound_settings(f.os);
     let mut findings = Vec::new();
@@ -380,7 +379,7 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
             )
         };
         findings.push(finding);
-        judge_names(f, profile, &mut findings);
+        judge_names(f, req, ctx, &mut findings);
         let summary = match e.class {
             ErrorClass::Unavailable => "no microphone found".to_string(),
             ErrorClass::NotFound => "no such microphone".to_string(),
@@ -522,7 +521,7 @@ pub fn judge_with(f: &MicFacts, profile: &Profile) -> Judgement {
             format!("Choose \"{dev}\" (or the microphone you will use) as the input in {settings}, so that the exam software uses it too."),
         ));
     }
-    judge_names(f, profile, &mut findings);
+    judge_names(f, req, ctx, &mut findings);
     if findings
         .iter()
         .any(|x| x.code == "mic-virtual" && x.status == crate::model::Status::Fail)
@@ -588,13 +587,17 @@ fn judge_speech(
 }
 
 /// Rules on the device's name: virtual inputs and headset microphones.
-fn judge_names(f: &MicFacts, profile: &Profile, findings: &mut Vec<Finding>) {
-    let req = &profile.file.microphone;
+fn judge_names(
+    f: &MicFacts,
+    req: &MicrophoneRequirements,
+    ctx: JudgeContext,
+    findings: &mut Vec<Finding>,
+) {
     let settings = sound_settings(f.os);
     let Some(dev) = f.device.as_deref() else {
         return;
     };
-    if let Some(app) = virtual_input(f, &profile.catalogue) {
+    if let Some(app) = virtual_input(f, ctx.catalogue) {
         match req.allow_virtual {
             Some(false) => findings.push(Finding::fail(
                 "mic-virtual",
@@ -605,13 +608,13 @@ fn judge_names(f: &MicFacts, profile: &Profile, findings: &mut Vec<Finding>) {
                     } else {
                         format!(" ({app})")
                     },
-                    profile.name()
+                    ctx.profile_name
                 ),
                 format!("Choose the real microphone in {settings} (and in the exam software), and quit {app} or disable its virtual device."),
             )),
             Some(true) => findings.push(Finding::pass(
                 "mic-virtual",
-                format!("\"{dev}\" is a virtual input ({app}); {} allows it.", profile.name()),
+                format!("\"{dev}\" is a virtual input ({app}); {} allows it.", ctx.profile_name),
             )),
             None => {}
         }
@@ -624,23 +627,37 @@ fn judge_names(f: &MicFacts, profile: &Profile, findings: &mut Vec<Finding>) {
             } else {
                 None
             },
-            &profile.file.speaker.headphone_patterns,
+            headphone_patterns(ctx),
         )
     {
         findings.push(Finding::fail(
             "mic-headset",
             format!(
                 "\"{dev}\" looks like a headset microphone ({why}); {} does not allow headsets or headphones.",
-                profile.name()
+                ctx.profile_name
             ),
             format!("Take the headset off and use the computer's built-in or a standalone microphone (webcam, USB or desk microphone): choose it in {settings}."),
         ));
     }
 }
 
+/// The speaker's `headphone_patterns`, which the headset rule also matches microphone names
+/// against (none when the profile has no speaker section).
+fn headphone_patterns<'a>(ctx: JudgeContext<'a>) -> &'a [String] {
+    ctx.sections
+        .section(super::speaker::Speaker::ID)
+        .and_then(|s| s.downcast_ref::<super::speaker::SpeakerRequirements>())
+        .map_or(&[], |r| r.headphone_patterns.as_slice())
+}
+
 /// Record from the chosen device and fill in the measured facts.
-fn measure(ctx: &ProbeContext, facts: &mut MicFacts, found: &device::Found, seconds: f64) {
-    let req = &ctx.profile.file.microphone;
+fn measure(
+    req: &MicrophoneRequirements,
+    ctx: &ProbeContext,
+    facts: &mut MicFacts,
+    found: &device::Found,
+    seconds: f64,
+) {
     let dev_name = facts.device.clone().unwrap_or_default();
     if ctx.options.speak {
         ctx.progress(&format!("say aloud now: \"{SENTENCE}\""));
@@ -705,6 +722,7 @@ fn measure(ctx: &ProbeContext, facts: &mut MicFacts, found: &device::Found, seco
 
 impl Module for Microphone {
     type Facts = MicFacts;
+    type Requirements = MicrophoneRequirements;
     const ID: &'static str = "microphone";
     const TITLE: &'static str = "Microphone";
     const ABOUT: &'static str = "a microphone records sound: level, clipping, silence, room noise, virtual and headset inputs (--mic NAME, --speak)";
@@ -760,9 +778,8 @@ impl Module for Microphone {
         ),
     ];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<MicFacts> {
+    fn probe(&self, req: &MicrophoneRequirements, ctx: &ProbeContext) -> anyhow::Result<MicFacts> {
         let quiet = device::quiet_alsa();
-        let req = &ctx.profile.file.microphone;
         let mut facts = MicFacts::empty(
             OsFamily::current(),
             device::host_name(),
@@ -771,10 +788,8 @@ impl Module for Microphone {
         facts.requested = ctx.options.mic.clone();
         facts.speak = ctx.options.speak;
         // Read before recording: examready's own use is not recorded yet.
-        facts.consent = crate::os::consent::probe(
-            crate::os::consent::Capability::Microphone,
-            &ctx.profile.catalogue,
-        );
+        facts.consent =
+            crate::os::consent::probe(crate::os::consent::Capability::Microphone, ctx.catalogue());
         ctx.progress("listing microphones");
         let listing_deadline = Instant::now() + ctx.remaining().mul_f64(0.3);
         let found = device::list(Direction::Input, listing_deadline);
@@ -838,11 +853,11 @@ impl Module for Microphone {
                     } else {
                         req.record_seconds(ctx.options.quick)
                     };
-                    measure(ctx, &mut facts, d, seconds);
+                    measure(req, ctx, &mut facts, d, seconds);
                 }
             }
         }
-        if let Some(app) = virtual_input(&facts, &ctx.profile.catalogue) {
+        if let Some(app) = virtual_input(&facts, ctx.catalogue()) {
             facts.r#virtual = true;
             facts.virtual_app = Some(app);
         }
@@ -850,12 +865,12 @@ impl Module for Microphone {
         Ok(facts)
     }
 
-    fn figures(facts: &MicFacts, profile: &Profile) -> Vec<crate::model::Figure> {
-        figures::figures(facts, &profile.file.microphone)
+    fn figures(facts: &MicFacts, req: &MicrophoneRequirements) -> Vec<crate::model::Figure> {
+        figures::figures(facts, req)
     }
 
-    fn judge(facts: &MicFacts, profile: &Profile) -> Judgement {
-        let mut j = judge_with(facts, profile);
+    fn judge(facts: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext) -> Judgement {
+        let mut j = judge_with(facts, req, ctx);
         if let Some(consent) = &facts.consent {
             let opened = facts.rms_dbfs.is_some();
             j.findings.extend(crate::os::consent::judge(

@@ -3,6 +3,12 @@
 use super::*;
 use crate::audio::server::ServerDevice;
 use crate::model::Status;
+use crate::profile::Profile;
+
+/// The judge under a whole profile (its microphone section and context).
+fn judge_with(f: &MicFacts, p: &Profile) -> Judgement {
+    super::judge_with(f, &p.file.microphone, p.judge_context())
+}
 
 fn onvue() -> Profile {
     crate::profile::load("onvue").unwrap()
@@ -452,7 +458,8 @@ fn windows_consent_findings() {
         policy: Some(2),
         ..Default::default()
     });
-    let j = <Microphone as Module>::judge(&f, &profile(""));
+    let p = profile("");
+    let j = <Microphone as Module>::judge(&f, &p.file.microphone, p.judge_context());
     let c = codes(&j);
     assert!(c.contains(&("mic-policy-denied", Status::Fail)), "{c:?}");
     assert!(c.contains(&("mic-in-use", Status::Warn)), "{c:?}");

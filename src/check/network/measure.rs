@@ -101,8 +101,8 @@ impl Params {
 }
 
 /// The probe's entry point.
-pub fn probe(ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
-    let params = Params::resolve(&ctx.profile.file.network, &ctx.options)?;
+pub fn probe(req: &super::NetworkRequirements, ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
+    let params = Params::resolve(req, &ctx.options)?;
     let interfaces = link::interfaces();
     let proxy = link::proxy_facts(|v| std::env::var(v).ok(), link::system_proxy());
     let mut facts = NetworkFacts {

@@ -31,10 +31,10 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::model::Judgement;
-use crate::profile::{Mbps, Millis, Percent, Profile, Seconds};
 use crate::stats::{self, percentile};
+use crate::units::{Mbps, Millis, Percent, Seconds};
 
 pub use link::{Interface, InterfaceKind, ProxyFacts, ProxySetting};
 
@@ -336,21 +336,22 @@ pub(crate) fn round2(v: f64) -> f64 {
 
 impl Module for Network {
     type Facts = NetworkFacts;
+    type Requirements = NetworkRequirements;
     const ID: &'static str = "network";
     const TITLE: &'static str = "Network";
     const ABOUT: &'static str = "endpoint reachability, latency, jitter, loss, download/upload goodput, \
          latency under load, Wi-Fi/VPN/proxy";
     const CODES: &'static [(&'static str, &'static str)] = judge::CODES;
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
-        measure::probe(ctx)
+    fn probe(&self, req: &NetworkRequirements, ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
+        measure::probe(req, ctx)
     }
 
-    fn judge(facts: &NetworkFacts, profile: &Profile) -> Judgement {
-        judge::judge(facts, &profile.file.network)
+    fn judge(facts: &NetworkFacts, req: &NetworkRequirements, _ctx: JudgeContext) -> Judgement {
+        judge::judge(facts, req)
     }
 
-    fn figures(facts: &NetworkFacts, profile: &Profile) -> Vec<crate::model::Figure> {
-        figures::figures(facts, &profile.file.network)
+    fn figures(facts: &NetworkFacts, req: &NetworkRequirements) -> Vec<crate::model::Figure> {
+        figures::figures(facts, req)
     }
 }

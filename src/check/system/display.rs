@@ -133,7 +133,7 @@ pub fn drm_monitors(root: &std::path::Path) -> Vec<Monitor> {
         let (width, height) = modes
             .lines()
             .next()
-            .and_then(|m| m.trim().parse::<crate::profile::Resolution>().ok())
+            .and_then(|m| m.trim().parse::<crate::units::Resolution>().ok())
             .map_or((0, 0), |r| (r.width, r.height));
         out.push(Monitor {
             name: connector.to_string(),

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, RefreshKind, System as SysInfo};
 
 use super::fmt::{gb, num};
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::catalogue::OsFamily;
 use crate::model::{Finding, Judgement, Status};
-use crate::profile::{Gigabytes, Percent, Profile, Resolution};
+use crate::units::{Gigabytes, Percent, Resolution};
 
 pub mod display;
 mod figures;
@@ -168,6 +168,7 @@ pub struct DiskFacts {
 
 impl Module for System {
     type Facts = SystemFacts;
+    type Requirements = SystemRequirements;
     const ID: &'static str = "system";
     const TITLE: &'static str = "Computer";
     const ABOUT: &'static str =
@@ -239,7 +240,7 @@ impl Module for System {
         ),
     ];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
+    fn probe(&self, _req: &SystemRequirements, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
         ctx.progress("reading CPU load");
         // On Windows, sysinfo would read CPU usage through PDH counters (broken on some real
         // machines, absent under Wine): the load comes from GetSystemTimes there instead.
@@ -305,12 +306,12 @@ impl Module for System {
         })
     }
 
-    fn figures(facts: &SystemFacts, profile: &Profile) -> Vec<crate::model::Figure> {
-        figures::figures(facts, &profile.file.system)
+    fn figures(facts: &SystemFacts, req: &SystemRequirements) -> Vec<crate::model::Figure> {
+        figures::figures(facts, req)
     }
 
-    fn judge(facts: &SystemFacts, profile: &Profile) -> Judgement {
-        judge(facts, &profile.file.system, profile.name())
+    fn judge(facts: &SystemFacts, req: &SystemRequirements, ctx: JudgeContext) -> Judgement {
+        judge(facts, req, ctx.profile_name)
     }
 }
 

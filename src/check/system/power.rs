@@ -123,7 +123,7 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
 mod tests {
     use super::*;
     use crate::model::Status;
-    use crate::profile::Percent;
+    use crate::units::Percent;
 
     fn req() -> SystemRequirements {
         SystemRequirements {

@@ -19,8 +19,8 @@ use super::{
     WebcamFacts,
 };
 use crate::catalogue::OsFamily;
-use crate::profile::Resolution;
 use crate::stats::round_to;
+use crate::units::Resolution;
 
 /// What to do, resolved from the profile and the command line.
 #[derive(Debug, Clone)]

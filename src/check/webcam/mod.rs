@@ -15,10 +15,10 @@ camera device names (`checks/apps.toml`, `devices = [...]`).
 use serde::{Deserialize, Serialize};
 
 use super::fmt::num;
-use super::{Module, ProbeContext};
+use super::{JudgeContext, Module, ProbeContext};
 use crate::catalogue::{Catalogue, OsFamily};
 use crate::model::{Finding, Judgement, Status};
-use crate::profile::{NonNegative, Profile, Resolution, Seconds};
+use crate::units::{NonNegative, Resolution, Seconds};
 
 pub mod analysis;
 pub mod busy;
@@ -41,11 +41,11 @@ pub struct Webcam;
 // Requirements
 // ---------------------------------------------------------------------------------------------
 
-crate::profile::bounded_f64!(
+crate::units::bounded_f64!(
     /// A fraction between 0 and 1.
     Fraction, 0.0, 1.0, "a fraction"
 );
-crate::profile::bounded_f64!(
+crate::units::bounded_f64!(
     /// A luma level between 0 and 255.
     LumaLevel, 0.0, 255.0, "a luma level"
 );
@@ -821,6 +821,7 @@ pub fn judge_with(
 
 impl Module for Webcam {
     type Facts = WebcamFacts;
+    type Requirements = WebcamRequirements;
     const ID: &'static str = "webcam";
     const TITLE: &'static str = "Webcam";
     const ABOUT: &'static str = "camera present and delivering frames at the required resolution and frame rate; black, frozen, covered, dark, backlit or blurred picture; a face in view; virtual and busy cameras";
@@ -899,8 +900,7 @@ impl Module for Webcam {
         ("webcam-snapshot-failed", "the snapshot could not be saved"),
     ];
 
-    fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<WebcamFacts> {
-        let req = &ctx.profile.file.webcam;
+    fn probe(&self, req: &WebcamRequirements, ctx: &ProbeContext) -> anyhow::Result<WebcamFacts> {
         let seconds = if ctx.options.quick {
             req.quick_capture_seconds
                 .map_or(DEFAULT_QUICK_CAPTURE_SECONDS, |s| s.0)
@@ -925,15 +925,13 @@ impl Module for Webcam {
         let permission =
             native::request_permission(std::time::Duration::from_secs(30).min(ctx.remaining() / 2));
         let mut finder = face::FaceFinder::new()?;
-        let catalogue = ctx.profile.catalogue.clone();
+        let catalogue = ctx.catalogue().clone();
         let find_busy = move |dev: Option<&str>| busy::find(dev, &catalogue);
         let progress = |m: &str| ctx.progress(m);
         let cancelled = || ctx.is_cancelled();
         // Read before the camera is opened: examready's own use is not recorded yet.
-        let consent = crate::os::consent::probe(
-            crate::os::consent::Capability::Webcam,
-            &ctx.profile.catalogue,
-        );
+        let consent =
+            crate::os::consent::probe(crate::os::consent::Capability::Webcam, ctx.catalogue());
         let mut source = native::open();
         let mut facts = capture::run(
             &mut source,
@@ -950,17 +948,12 @@ impl Module for Webcam {
         Ok(facts)
     }
 
-    fn figures(facts: &WebcamFacts, profile: &Profile) -> Vec<crate::model::Figure> {
-        figures::figures(facts, &profile.file.webcam)
+    fn figures(facts: &WebcamFacts, req: &WebcamRequirements) -> Vec<crate::model::Figure> {
+        figures::figures(facts, req)
     }
 
-    fn judge(facts: &WebcamFacts, profile: &Profile) -> Judgement {
-        let mut j = judge_with(
-            facts,
-            &profile.file.webcam,
-            &profile.catalogue,
-            profile.name(),
-        );
+    fn judge(facts: &WebcamFacts, req: &WebcamRequirements, ctx: JudgeContext) -> Judgement {
+        let mut j = judge_with(facts, req, ctx.catalogue, ctx.profile_name);
         if let Some(consent) = &facts.consent {
             let opened = facts.capture.as_ref().is_some_and(|c| c.frames > 0);
             j.findings.extend(crate::os::consent::judge(

@@ -15,7 +15,7 @@ use nokhwa::{Camera, FormatDecoder};
 
 use super::source::{Format, FrameSource, Listed, choose_format};
 use super::threaded::Threaded;
-use crate::profile::Resolution;
+use crate::units::Resolution;
 
 /// How long listing, reading formats and opening may take before the camera counts as hung.
 const CALL_TIMEOUT: Duration = Duration::from_secs(8);

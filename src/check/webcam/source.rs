@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use crate::profile::Resolution;
+use crate::units::Resolution;
 
 /// A camera as the backend lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

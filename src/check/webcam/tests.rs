@@ -3,6 +3,7 @@
 use super::*;
 use crate::check::Check;
 use crate::model::Status;
+use crate::profile::Profile;
 
 fn onvue() -> Profile {
     crate::profile::load("onvue").unwrap()
@@ -96,7 +97,7 @@ fn good() -> WebcamFacts {
 
 fn judge(f: &WebcamFacts) -> Judgement {
     let p = onvue();
-    let j = <Webcam as Module>::judge(f, &p);
+    let j = <Webcam as Module>::judge(f, &p.file.webcam, p.judge_context());
     // Every emitted code is declared.
     for x in &j.findings {
         assert!(

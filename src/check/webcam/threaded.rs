@@ -11,7 +11,7 @@ use std::time::Duration;
 use image::RgbImage;
 
 use super::source::{Format, FrameSource, Listed};
-use crate::profile::Resolution;
+use crate::units::Resolution;
 
 enum Cmd {
     List,
