@@ -386,16 +386,15 @@ mod tests {
         )
     }
     fn upload_ok(v: f64) -> Finding {
-        Finding::pass("net-upload-ok", format!("Upload {v} Mbps meets 6 Mbps.")).judging(
-            "network.upload_mbps",
-            v,
-            Some(6.0),
-            "Mbps",
+        Finding::pass(
+            crate::check::network::NetCode::NetUploadOk,
+            format!("Upload {v} Mbps meets 6 Mbps."),
         )
+        .judging("network.upload_mbps", v, Some(6.0), "Mbps")
     }
     fn upload_low(v: f64) -> Finding {
         Finding::fail(
-            "net-upload-low",
+            crate::check::network::NetCode::NetUploadLow,
             format!("Upload {v} Mbps is below the 6 Mbps OnVUE asks for."),
             "Use a wired connection.",
         )
@@ -403,7 +402,7 @@ mod tests {
     }
     fn teamviewer(pid: u32) -> Finding {
         Finding::fail(
-            "app-prohibited",
+            crate::check::processes::ProcessCode::AppProhibited,
             format!("TeamViewer is running: process {pid}."),
             "Quit TeamViewer.",
         )
@@ -491,7 +490,7 @@ mod tests {
         assert!(diff(&old, &new).is_empty());
         // A warning that became a failure under the same code is "worse", not new + fixed.
         let warn = Finding::warn(
-            "net-upload-low",
+            crate::check::network::NetCode::NetUploadLow,
             "Upload 7 Mbps is under the 10 recommended.",
             "x",
         )

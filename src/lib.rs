@@ -15,6 +15,7 @@ pub mod check;
 pub mod checklist;
 pub mod ci;
 pub mod cli;
+pub mod codes;
 pub mod command;
 pub mod diff;
 pub mod double_click;

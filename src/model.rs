@@ -10,6 +10,7 @@ Nothing here prints.
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::codes::Code;
 pub use crate::figure::{Better, Figure};
 
 /// The JSON report's schema version. Bump it when a field changes meaning or disappears.
@@ -99,7 +100,9 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &str, status: Status, message: impl Into<String>) -> Self {
+    /// A finding with a module's typed code (see [`crate::finding_codes`]).
+    pub fn new(code: impl Into<Code>, status: Status, message: impl Into<String>) -> Self {
+        let Code(code) = code.into();
         debug_assert!(
             is_kebab_case(code),
             "finding code {code:?} is not kebab-case"
@@ -115,16 +118,24 @@ impl Finding {
             unit: None,
         }
     }
-    pub fn pass(code: &str, message: impl Into<String>) -> Self {
+    pub fn pass(code: impl Into<Code>, message: impl Into<String>) -> Self {
         Self::new(code, Status::Pass, message)
     }
-    pub fn warn(code: &str, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+    pub fn warn(
+        code: impl Into<Code>,
+        message: impl Into<String>,
+        remedy: impl Into<String>,
+    ) -> Self {
         Self::new(code, Status::Warn, message).with_remedy(remedy)
     }
-    pub fn fail(code: &str, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+    pub fn fail(
+        code: impl Into<Code>,
+        message: impl Into<String>,
+        remedy: impl Into<String>,
+    ) -> Self {
         Self::new(code, Status::Fail, message).with_remedy(remedy)
     }
-    pub fn skip(code: &str, reason: impl Into<String>) -> Self {
+    pub fn skip(code: impl Into<Code>, reason: impl Into<String>) -> Self {
         Self::new(code, Status::Skip, reason)
     }
     pub fn with_remedy(mut self, remedy: impl Into<String>) -> Self {

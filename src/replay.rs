@@ -82,7 +82,7 @@ pub fn rejudge(recorded: &serde_json::Value, profile: &Profile) -> anyhow::Resul
                     facts,
                     figures: vec![],
                     findings: vec![Finding::skip(
-                        "check-unknown",
+                        crate::codes::RunnerCode::CheckUnknown,
                         format!(
                             "The report holds facts of a check {id:?} that this examready does not \
                              know (its checks are {}); they were kept but not judged.",

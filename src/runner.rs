@@ -64,7 +64,7 @@ fn crash_result(
         facts,
         figures: vec![],
         findings: vec![Finding::new(
-            "check-crashed",
+            crate::codes::RunnerCode::CheckCrashed,
             Status::Crash,
             format!("The {} check crashed while {what}: {detail}", check.title().to_lowercase()),
         )
@@ -166,7 +166,7 @@ async fn run_one(
                 facts: serde_json::Value::Null,
                 figures: vec![],
                 findings: vec![Finding::new(
-                    "check-timed-out",
+                    crate::codes::RunnerCode::CheckTimedOut,
                     Status::Timeout,
                     format!(
                         "The {} check did not finish within {} s: a device, driver or network did not answer.",

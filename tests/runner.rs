@@ -17,6 +17,13 @@ struct Facts {
     value: u32,
 }
 
+examready::finding_codes! {
+    /// The test modules' one code.
+    enum TestCode {
+        Ok = "ok": "fine",
+    }
+}
+
 macro_rules! test_module {
     ($name:ident, $id:expr, $probe:expr, $judge:expr) => {
         struct $name;
@@ -26,7 +33,7 @@ macro_rules! test_module {
             const ID: &'static str = $id;
             const TITLE: &'static str = $id;
             const ABOUT: &'static str = "test-only module";
-            const CODES: &'static [(&'static str, &'static str)] = &[("ok", "fine")];
+            const CODES: &'static [(&'static str, &'static str)] = TestCode::TABLE;
             fn probe(&self, _: &(), ctx: &ProbeContext) -> anyhow::Result<Facts> {
                 ($probe)(ctx)
             }
@@ -40,7 +47,7 @@ macro_rules! test_module {
 fn fine(f: &Facts) -> Judgement {
     Judgement {
         summary: format!("value {}", f.value),
-        findings: vec![Finding::pass("ok", "fine")],
+        findings: vec![Finding::pass(TestCode::Ok, "fine")],
     }
 }
 

@@ -305,11 +305,59 @@ pub mod fmt {
     }
 }
 
+/// The one rule every judgement keeps, for every module's tests: each finding's code is one
+/// its module declares (codes are typed, but a module may emit a shared enum's code, such as the
+/// consent codes, which it must list too), and each warning or failure has a remedy a person
+/// can act on.
+#[cfg(test)]
+pub(crate) fn assert_well_formed(module: &dyn Check, j: &Judgement) {
+    use crate::model::Status;
+    for f in &j.findings {
+        assert!(
+            module.codes().iter().any(|(c, _)| *c == f.code),
+            "{}: undeclared code {}",
+            module.id(),
+            f.code
+        );
+        if matches!(f.status, Status::Warn | Status::Fail) {
+            assert!(
+                f.remedy.as_deref().is_some_and(|r| r.len() > 20),
+                "{}: {} has no remedy",
+                module.id(),
+                f.code
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::is_kebab_case;
     use std::collections::HashSet;
+
+    /// Every module judges the recorded fixture's facts (real runs) under every built-in
+    /// profile into well-formed findings.
+    #[test]
+    fn every_module_judges_the_recorded_facts_into_declared_codes() {
+        let report: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/recorded-report.json"))
+                .unwrap();
+        for profile in crate::profile::show::builtin_profiles().unwrap() {
+            for c in REGISTRY {
+                let facts = report["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["id"] == c.id())
+                    .map(|x| &x["facts"])
+                    .unwrap_or_else(|| panic!("the fixture has no {}", c.id()));
+                let j = c.judge(facts, &profile).unwrap();
+                assert!(!j.findings.is_empty(), "{}", c.id());
+                assert_well_formed(*c, &j);
+            }
+        }
+    }
 
     #[test]
     fn registry_ids_and_codes_are_unique_kebab_case() {

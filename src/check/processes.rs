@@ -378,14 +378,14 @@ pub fn judge_with(
         if is_prohibited {
             prohibited.push(hit.app.name.clone());
             findings.push(Finding::fail(
-                "app-prohibited",
+                ProcessCode::AppProhibited,
                 format!("{message} {profile} does not allow it during the exam."),
                 remedy,
             ));
         } else {
             discouraged.push(hit.app.name.clone());
             findings.push(Finding::warn(
-                "app-discouraged",
+                ProcessCode::AppDiscouraged,
                 format!("{message} {profile} advises closing it."),
                 remedy,
             ));
@@ -393,7 +393,7 @@ pub fn judge_with(
     }
     if findings.is_empty() {
         findings.push(Finding::pass(
-            "apps-none",
+            ProcessCode::AppsNone,
             format!(
                 "No prohibited application is running ({} processes checked).",
                 facts.scanned
@@ -413,6 +413,15 @@ pub fn judge_with(
     Judgement { summary, findings }
 }
 
+crate::finding_codes! {
+    /// The processes module's finding codes.
+    pub enum ProcessCode {
+        AppProhibited = "app-prohibited": "a prohibited application is running",
+        AppDiscouraged = "app-discouraged": "an application the profile advises closing is running",
+        AppsNone = "apps-none": "no prohibited or discouraged application is running",
+    }
+}
+
 impl Module for Processes {
     type Facts = ProcessFacts;
     type Requirements = ProcessRequirements;
@@ -420,17 +429,7 @@ impl Module for Processes {
     const TITLE: &'static str = "Running applications";
     const ABOUT: &'static str =
         "remote-access, meeting, screen-capture, AI and other applications the proctor prohibits";
-    const CODES: &'static [(&'static str, &'static str)] = &[
-        ("app-prohibited", "a prohibited application is running"),
-        (
-            "app-discouraged",
-            "an application the profile advises closing is running",
-        ),
-        (
-            "apps-none",
-            "no prohibited or discouraged application is running",
-        ),
-    ];
+    const CODES: &'static [(&'static str, &'static str)] = ProcessCode::TABLE;
 
     fn probe(
         &self,

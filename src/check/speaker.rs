@@ -123,7 +123,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
         });
         let (code, message, remedy) = match e.class {
             ErrorClass::Busy => (
-                "speaker-busy",
+                SpeakerCode::SpeakerBusy,
                 format!("The speaker is busy: another application holds it ({}).", e.message),
                 "Close applications that use the sound output exclusively (music production \
                  software, games, another exam or meeting app); on Windows open the Sound Control \
@@ -132,7 +132,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
                     .to_string(),
             ),
             ErrorClass::Permission => (
-                "speaker-permission",
+                SpeakerCode::SpeakerPermission,
                 format!("Access to the speaker was refused ({}).", e.message),
                 "Allow this program to use audio: on Linux add your user to the 'audio' group \
                  (sudo usermod -aG audio $USER) and log in again; in a Flatpak or Snap, grant \
@@ -140,7 +140,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
                     .to_string(),
             ),
             _ => (
-                "speaker-none",
+                SpeakerCode::SpeakerNone,
                 format!(
                     "No speaker or sound output was found{}.",
                     if f.devices.is_empty() {
@@ -175,14 +175,14 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
         _ => String::new(),
     };
     findings.push(Finding::pass(
-        "speaker-ok",
+        SpeakerCode::SpeakerOk,
         format!("Sound output \"{name}\" opens{what}."),
     ));
     if let Some(d) = f.server.as_ref().and_then(|s| s.default.as_ref())
         && d.mute
     {
         findings.push(Finding::warn(
-            "speaker-muted",
+            SpeakerCode::SpeakerMuted,
             format!("The sound output \"{}\" is muted.", d.description),
             format!(
                 "Unmute it in {settings} (or press the mute key) so that you hear the proctor."
@@ -199,14 +199,14 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
     {
         headphones = true;
         findings.push(Finding::fail(
-            "speaker-headphones",
+            SpeakerCode::SpeakerHeadphones,
             format!("The sound output \"{name}\" looks like headphones ({why}); {profile} does not allow headphones or earbuds."),
             format!("Unplug or disconnect the headphones/earbuds (switch Bluetooth off for wireless ones) and choose the computer's speakers in {settings}."),
         ));
     }
     if let Some(t) = &f.tone {
         findings.push(Finding::pass(
-            "speaker-tone",
+            SpeakerCode::SpeakerTone,
             format!(
                 "A {} Hz tone was played for {} s on \"{name}\" ({} frames).",
                 super::fmt::num(t.freq_hz),
@@ -219,7 +219,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
         )));
     } else if f.play_tone {
         findings.push(Finding::warn(
-            "speaker-tone-failed",
+            SpeakerCode::SpeakerToneFailed,
             format!("The test tone could not be played on \"{name}\"."),
             format!("Choose a working output in {settings} and run again with --play-tone."),
         ));
@@ -234,6 +234,20 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
     Judgement { summary, findings }
 }
 
+crate::finding_codes! {
+    /// The speaker module's finding codes.
+    pub enum SpeakerCode {
+        SpeakerOk = "speaker-ok": "a sound output exists and opens",
+        SpeakerNone = "speaker-none": "no sound output was found or none opens",
+        SpeakerBusy = "speaker-busy": "the sound output is held by another application",
+        SpeakerPermission = "speaker-permission": "access to the sound output was refused",
+        SpeakerMuted = "speaker-muted": "the sound output is muted",
+        SpeakerHeadphones = "speaker-headphones": "the sound output looks like headphones, which the profile bans",
+        SpeakerTone = "speaker-tone": "the test tone was played",
+        SpeakerToneFailed = "speaker-tone-failed": "the test tone could not be played",
+    }
+}
+
 impl Module for Speaker {
     type Facts = SpeakerFacts;
     type Requirements = SpeakerRequirements;
@@ -241,25 +255,7 @@ impl Module for Speaker {
     const TITLE: &'static str = "Speaker";
     const ABOUT: &'static str =
         "a sound output exists and opens, plays a test tone (--play-tone), and is not headphones";
-    const CODES: &'static [(&'static str, &'static str)] = &[
-        ("speaker-ok", "a sound output exists and opens"),
-        ("speaker-none", "no sound output was found or none opens"),
-        (
-            "speaker-busy",
-            "the sound output is held by another application",
-        ),
-        (
-            "speaker-permission",
-            "access to the sound output was refused",
-        ),
-        ("speaker-muted", "the sound output is muted"),
-        (
-            "speaker-headphones",
-            "the sound output looks like headphones, which the profile bans",
-        ),
-        ("speaker-tone", "the test tone was played"),
-        ("speaker-tone-failed", "the test tone could not be played"),
-    ];
+    const CODES: &'static [(&'static str, &'static str)] = SpeakerCode::TABLE;
 
     fn probe(
         &self,
@@ -375,13 +371,7 @@ mod tests {
     }
 
     fn codes(j: &Judgement) -> Vec<&str> {
-        let declared: Vec<&str> = Speaker::CODES.iter().map(|c| c.0).collect();
-        for f in &j.findings {
-            assert!(declared.contains(&f.code.as_str()), "undeclared {}", f.code);
-            if matches!(f.status, Status::Warn | Status::Fail) {
-                assert!(f.remedy.is_some(), "{} has no remedy", f.code);
-            }
-        }
+        crate::check::assert_well_formed(&Speaker, j);
         j.findings.iter().map(|f| f.code.as_str()).collect()
     }
 

@@ -66,13 +66,6 @@ impl Capability {
             }
         }
     }
-    /// Finding-code prefix of the module that reports it.
-    fn prefix(self) -> &'static str {
-        match self {
-            Capability::Webcam => "webcam",
-            Capability::Microphone => "mic",
-        }
-    }
 }
 
 /// One app's recorded use of the device.
@@ -245,55 +238,49 @@ pub fn app_list(uses: &[AppUse]) -> String {
     }
 }
 
-/// The codes these findings use, for a module's code list.
-pub const WEBCAM_CODES: &[(&str, &str)] = &[
-    (
-        "webcam-in-use",
-        "Windows records another app using the camera right now (named)",
-    ),
-    (
-        "webcam-access-off",
-        "Windows privacy settings turn camera access off",
-    ),
-    (
-        "webcam-desktop-apps-off",
-        "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
-    ),
-    (
-        "webcam-policy-denied",
-        "a Group Policy of the organisation denies apps the camera",
-    ),
-];
+crate::finding_codes! {
+    /// The codes of the consent findings, both devices' (each module lists its own).
+    pub enum ConsentCode {
+        WebcamInUse = "webcam-in-use": "Windows records another app using the camera right now (named)",
+        WebcamAccessOff = "webcam-access-off": "Windows privacy settings turn camera access off",
+        WebcamDesktopAppsOff = "webcam-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
+        WebcamPolicyDenied = "webcam-policy-denied": "a Group Policy of the organisation denies apps the camera",
+        MicInUse = "mic-in-use": "Windows records another app using the microphone right now (named)",
+        MicAccessOff = "mic-access-off": "Windows privacy settings turn microphone access off",
+        MicDesktopAppsOff = "mic-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
+        MicPolicyDenied = "mic-policy-denied": "a Group Policy of the organisation denies apps the microphone",
+    }
+}
 
-pub const MIC_CODES: &[(&str, &str)] = &[
-    (
-        "mic-in-use",
-        "Windows records another app using the microphone right now (named)",
-    ),
-    (
-        "mic-access-off",
-        "Windows privacy settings turn microphone access off",
-    ),
-    (
-        "mic-desktop-apps-off",
-        "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
-    ),
-    (
-        "mic-policy-denied",
-        "a Group Policy of the organisation denies apps the microphone",
-    ),
-];
+/// The codes these findings use, for a module's code list.
+pub const WEBCAM_CODES: &[(&str, &str)] = ConsentCode::TABLE.split_at(4).0;
+pub const MIC_CODES: &[(&str, &str)] = ConsentCode::TABLE.split_at(4).1;
+
+/// The consent finding `kind` (in-use, access-off, desktop-apps-off, policy-denied) for `cap`.
+fn consent_code(cap: Capability, kind: &str) -> ConsentCode {
+    use ConsentCode::*;
+    match (cap, kind) {
+        (Capability::Webcam, "in-use") => WebcamInUse,
+        (Capability::Webcam, "access-off") => WebcamAccessOff,
+        (Capability::Webcam, "desktop-apps-off") => WebcamDesktopAppsOff,
+        (Capability::Webcam, _) => WebcamPolicyDenied,
+        (Capability::Microphone, "in-use") => MicInUse,
+        (Capability::Microphone, "access-off") => MicAccessOff,
+        (Capability::Microphone, "desktop-apps-off") => MicDesktopAppsOff,
+        (Capability::Microphone, _) => MicPolicyDenied,
+    }
+}
 
 /// Findings from the consent facts: privacy switches that block the proctoring app, and apps
 /// using the device now. `opened` says whether the module could use the device anyway: an app
 /// using it is then a warning (it may still take it away during the exam), otherwise a failure.
 pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding> {
-    let (p, noun, settings) = (cap.prefix(), cap.noun(), cap.settings());
-    let code = |suffix: &str| format!("{p}-{suffix}");
+    let (noun, settings) = (cap.noun(), cap.settings());
+    let code = |kind: &str| consent_code(cap, kind);
     let mut out = Vec::new();
     if facts.policy == Some(2) {
         out.push(Finding::fail(
-            &code("policy-denied"),
+            code("policy-denied"),
             format!(
                 "A Group Policy of your organisation denies every app access to the {noun} \
                  ({} = 2, Force Deny).",
@@ -309,7 +296,7 @@ pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding
         // A policy of 1 (force allow) overrides the switches below.
         if facts.device_access == Some(Switch::Deny) {
             out.push(Finding::fail(
-                &code("access-off"),
+                code("access-off"),
                 format!("{} access is turned off for this device.", capitalize(noun)),
                 format!(
                     "Turn on \"{} access\" in {settings} (an administrator may be needed), \
@@ -319,7 +306,7 @@ pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding
             ));
         } else if facts.apps_access == Some(Switch::Deny) {
             out.push(Finding::fail(
-                &code("access-off"),
+                code("access-off"),
                 format!("Apps are not allowed to use the {noun} (Windows privacy settings)."),
                 format!(
                     "Turn on \"Let apps access your {noun}\" in {settings}, then run the check \
@@ -329,7 +316,7 @@ pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding
         }
         if facts.desktop_apps_access == Some(Switch::Deny) {
             out.push(Finding::fail(
-                &code("desktop-apps-off"),
+                code("desktop-apps-off"),
                 format!(
                     "{} access for desktop apps is off: the proctoring app (a desktop app) \
                      will not get the {noun}.",
@@ -351,9 +338,9 @@ pub fn judge(cap: Capability, facts: &ConsentFacts, opened: bool) -> Vec<Finding
              the exam: the proctoring app needs the {noun} to itself."
         );
         out.push(if opened {
-            Finding::warn(&code("in-use"), message, remedy)
+            Finding::warn(code("in-use"), message, remedy)
         } else {
-            Finding::fail(&code("in-use"), message, remedy)
+            Finding::fail(code("in-use"), message, remedy)
         });
     }
     out

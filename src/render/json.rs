@@ -79,7 +79,10 @@ pub(crate) mod tests {
         let mut r = crate::history::tests::report("2026-11-20T09:00:00Z", 9.1);
         r.checks[0].summary = HOSTILE.into();
         r.checks[0].facts = serde_json::json!({ HOSTILE: [HOSTILE] });
-        r.checks[0].findings = vec![crate::model::Finding::skip("x", HOSTILE)];
+        r.checks[0].findings = vec![crate::model::Finding::skip(
+            crate::codes::RunnerCode::CheckUnknown,
+            HOSTILE,
+        )];
         let text = render(&r);
         assert_eq!(raw_hostile(&text), Vec::<char>::new(), "{text}");
         assert!(text.contains("a\\u202eb\\u2066c"), "{text}");

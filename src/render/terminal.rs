@@ -276,8 +276,12 @@ mod tests {
                     .minimum(Some(4.0)),
                 ],
                 findings: vec![
-                    Finding::fail("os-unsupported", "Linux is not supported.", "Use Windows."),
-                    Finding::pass("vm-none", "No VM."),
+                    Finding::fail(
+                        crate::check::system::SystemCode::OsUnsupported,
+                        "Linux is not supported.",
+                        "Use Windows.",
+                    ),
+                    Finding::pass(crate::check::system::SystemCode::VmNone, "No VM."),
                 ],
             },
             CheckResult {

@@ -315,7 +315,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
         let dev = f.device.as_deref().unwrap_or("the microphone");
         let (code, message, remedy) = match e.class {
             ErrorClass::NotFound => (
-                "mic-not-found",
+                MicCode::MicNotFound,
                 format!(
                     "No microphone matches \"{}\"; the inputs are: {listed}{}.",
                     f.requested.as_deref().unwrap_or(""),
@@ -334,22 +334,22 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
                 format!("Run again with --mic and one of the names above, or without --mic for the default input. {}", if f.os == OsFamily::Linux { "Sound-server sources are recorded through the default input: choose them in Settings > Sound > Input (or `pactl set-default-source NAME`)." } else { "" }).trim().to_string(),
             ),
             ErrorClass::Busy => (
-                "mic-busy",
+                MicCode::MicBusy,
                 format!("\"{dev}\" is busy: another application holds it ({}).", e.message),
                 busy_remedy(f.os),
             ),
             ErrorClass::Permission => (
-                "mic-permission",
+                MicCode::MicPermission,
                 format!("Access to \"{dev}\" was refused by the operating system ({}).", e.message),
                 permission_remedy(f.os),
             ),
             ErrorClass::NoData => (
-                "mic-no-data",
+                MicCode::MicNoData,
                 format!("\"{dev}\" opened but sent no sound: {}.", e.message),
                 format!("Unplug and reconnect the microphone (or restart the computer), choose it in {settings}, and run the check again."),
             ),
             ErrorClass::Unavailable => (
-                "mic-none",
+                MicCode::MicNone,
                 if f.devices.is_empty() {
                     "No microphone found: the system lists no audio input.".to_string()
                 } else {
@@ -361,7 +361,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
                 no_mic_remedy(f.os),
             ),
             ErrorClass::Other => (
-                "mic-error",
+                MicCode::MicError,
                 format!("\"{dev}\" could not record: {}.", e.message),
                 format!("Choose another input in {settings}, reconnect the microphone, and run the check again."),
             ),
@@ -394,7 +394,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
     let dev = f.device.clone().unwrap_or_else(|| "the microphone".into());
     let (Some(rms), Some(peak)) = (f.rms_dbfs, f.peak_dbfs) else {
         findings.push(Finding::fail(
-            "mic-error",
+            MicCode::MicError,
             format!("\"{dev}\" was opened but nothing was measured."),
             format!("Choose another input in {settings} and run the check again."),
         ));
@@ -415,7 +415,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
     let mut summary;
     if peak < silence {
         findings.push(Finding::fail(
-            "mic-silent",
+            MicCode::MicSilent,
             format!(
                 "\"{dev}\" recorded only silence for {} s (peak {} dBFS, below {} dBFS): the microphone is most likely muted or broken.",
                 num(f.seconds), num(peak), num(silence)
@@ -427,7 +427,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
         && rms < min
     {
         findings.push(Finding::fail(
-            "mic-quiet",
+            MicCode::MicQuiet,
             format!(
                 "\"{dev}\" records too quietly: {} dBFS RMS over {} s, under the {} dBFS minimum.",
                 num(rms), num(f.seconds), num(min)
@@ -453,7 +453,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
             String::new()
         };
         let mut level = Finding::pass(
-            "mic-level",
+            MicCode::MicLevel,
             format!(
                 "\"{dev}\" records at {} dBFS RMS (peak {} dBFS){min}; {layout}{dead}.",
                 num(rms),
@@ -472,7 +472,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
         && !silent
     {
         findings.push(Finding::warn(
-            "mic-clipping",
+            MicCode::MicClipping,
             format!(
                 "\"{dev}\" clips: {runs} runs of more than {} samples at full scale in {} s.",
                 f.clip_run_samples,
@@ -489,7 +489,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
     ) {
         if floor > max {
             findings.push(Finding::warn(
-                "mic-noisy",
+                MicCode::MicNoisy,
                 format!(
                     "The room is noisy: a noise floor of {} dBFS, above {} dBFS. A proctor flags voices and noise.",
                     num(floor), num(max)
@@ -500,7 +500,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
         } else {
             findings.push(
                 Finding::pass(
-                    "mic-noise-ok",
+                    MicCode::MicNoiseOk,
                     format!(
                         "Room noise floor {} dBFS, under {} dBFS.",
                         num(floor),
@@ -516,7 +516,7 @@ pub fn judge_with(f: &MicFacts, req: &MicrophoneRequirements, ctx: JudgeContext)
     }
     if !f.default_device && f.requested.is_none() {
         findings.push(Finding::warn(
-            "mic-default-unavailable",
+            MicCode::MicDefaultUnavailable,
             format!("The system's default input did not open; \"{dev}\" was recorded instead."),
             format!("Choose \"{dev}\" (or the microphone you will use) as the input in {settings}, so that the exam software uses it too."),
         ));
@@ -548,7 +548,7 @@ fn judge_speech(
     };
     let Some(min) = req.min_speech_above_floor_db.map(|d| d.get()) else {
         findings.push(Finding::pass(
-            "mic-speech",
+            MicCode::MicSpeech,
             format!(
                 "Speech reached {} dBFS, {} dB above the noise floor (not judged by this profile).",
                 num(s.speech_dbfs),
@@ -559,7 +559,7 @@ fn judge_speech(
     };
     if s.above_floor_db >= min {
         findings.push(Finding::pass(
-            "mic-speech",
+            MicCode::MicSpeech,
             format!(
                 "Your voice reached {} dBFS, {} dB above the room's noise floor (at least {} dB needed).",
                 num(s.speech_dbfs),
@@ -570,7 +570,7 @@ fn judge_speech(
         summary.push_str(", speech clear");
     } else {
         findings.push(Finding::fail(
-            "mic-speech-weak",
+            MicCode::MicSpeechWeak,
             format!(
                 "Your voice rose only {} dB above the room's noise floor (speech {} dBFS); at least {} dB is needed for the proctor to hear you clearly.",
                 num(s.above_floor_db),
@@ -600,7 +600,7 @@ fn judge_names(
     if let Some(app) = virtual_input(f, ctx.catalogue) {
         match req.allow_virtual {
             Some(false) => findings.push(Finding::fail(
-                "mic-virtual",
+                MicCode::MicVirtual,
                 format!(
                     "\"{dev}\" is a virtual or loopback input{}, not a microphone; {} does not allow virtual microphones.",
                     if dev.to_lowercase().contains(&app.to_lowercase()) {
@@ -613,7 +613,7 @@ fn judge_names(
                 format!("Choose the real microphone in {settings} (and in the exam software), and quit {app} or disable its virtual device."),
             )),
             Some(true) => findings.push(Finding::pass(
-                "mic-virtual",
+                MicCode::MicVirtual,
                 format!("\"{dev}\" is a virtual input ({app}); {} allows it.", ctx.profile_name),
             )),
             None => {}
@@ -631,7 +631,7 @@ fn judge_names(
         )
     {
         findings.push(Finding::fail(
-            "mic-headset",
+            MicCode::MicHeadset,
             format!(
                 "\"{dev}\" looks like a headset microphone ({why}); {} does not allow headsets or headphones.",
                 ctx.profile_name
@@ -720,63 +720,40 @@ fn measure(
     }
 }
 
+crate::finding_codes! {
+    /// The microphone module's finding codes (the consent ones included).
+    pub enum MicCode {
+        MicLevel = "mic-level": "the microphone records at a usable level",
+        MicNone = "mic-none": "no microphone was found or none opens",
+        MicNotFound = "mic-not-found": "no microphone matches --mic NAME",
+        MicBusy = "mic-busy": "the microphone is held by another application",
+        MicInUse = "mic-in-use": "Windows records another app using the microphone right now (named)",
+        MicAccessOff = "mic-access-off": "Windows privacy settings turn microphone access off",
+        MicDesktopAppsOff = "mic-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
+        MicPolicyDenied = "mic-policy-denied": "a Group Policy of the organisation denies apps the microphone",
+        MicPermission = "mic-permission": "the operating system refused access to the microphone",
+        MicNoData = "mic-no-data": "the microphone opened but sent no audio",
+        MicError = "mic-error": "the microphone could not record",
+        MicSilent = "mic-silent": "the microphone records only silence: muted or broken",
+        MicQuiet = "mic-quiet": "the input level is too low",
+        MicClipping = "mic-clipping": "the input clips (full-scale runs)",
+        MicNoisy = "mic-noisy": "the room's noise floor is too high",
+        MicNoiseOk = "mic-noise-ok": "the room is quiet enough",
+        MicVirtual = "mic-virtual": "the input is a virtual or loopback device",
+        MicHeadset = "mic-headset": "the microphone is part of a headset",
+        MicDefaultUnavailable = "mic-default-unavailable": "the default input did not open; another was recorded",
+        MicSpeech = "mic-speech": "speech rises clearly above the noise floor (--speak)",
+        MicSpeechWeak = "mic-speech-weak": "speech does not rise enough above the noise floor (--speak)",
+    }
+}
+
 impl Module for Microphone {
     type Facts = MicFacts;
     type Requirements = MicrophoneRequirements;
     const ID: &'static str = "microphone";
     const TITLE: &'static str = "Microphone";
     const ABOUT: &'static str = "a microphone records sound: level, clipping, silence, room noise, virtual and headset inputs (--mic NAME, --speak)";
-    const CODES: &'static [(&'static str, &'static str)] = &[
-        ("mic-level", "the microphone records at a usable level"),
-        ("mic-none", "no microphone was found or none opens"),
-        ("mic-not-found", "no microphone matches --mic NAME"),
-        ("mic-busy", "the microphone is held by another application"),
-        // crate::os::consent::MIC_CODES, repeated here (a test keeps the lists together).
-        (
-            "mic-in-use",
-            "Windows records another app using the microphone right now (named)",
-        ),
-        (
-            "mic-access-off",
-            "Windows privacy settings turn microphone access off",
-        ),
-        (
-            "mic-desktop-apps-off",
-            "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
-        ),
-        (
-            "mic-policy-denied",
-            "a Group Policy of the organisation denies apps the microphone",
-        ),
-        (
-            "mic-permission",
-            "the operating system refused access to the microphone",
-        ),
-        ("mic-no-data", "the microphone opened but sent no audio"),
-        ("mic-error", "the microphone could not record"),
-        (
-            "mic-silent",
-            "the microphone records only silence: muted or broken",
-        ),
-        ("mic-quiet", "the input level is too low"),
-        ("mic-clipping", "the input clips (full-scale runs)"),
-        ("mic-noisy", "the room's noise floor is too high"),
-        ("mic-noise-ok", "the room is quiet enough"),
-        ("mic-virtual", "the input is a virtual or loopback device"),
-        ("mic-headset", "the microphone is part of a headset"),
-        (
-            "mic-default-unavailable",
-            "the default input did not open; another was recorded",
-        ),
-        (
-            "mic-speech",
-            "speech rises clearly above the noise floor (--speak)",
-        ),
-        (
-            "mic-speech-weak",
-            "speech does not rise enough above the noise floor (--speak)",
-        ),
-    ];
+    const CODES: &'static [(&'static str, &'static str)] = MicCode::TABLE;
 
     fn probe(&self, req: &MicrophoneRequirements, ctx: &ProbeContext) -> anyhow::Result<MicFacts> {
         let quiet = device::quiet_alsa();

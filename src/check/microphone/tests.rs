@@ -42,21 +42,7 @@ fn recorded() -> MicFacts {
 }
 
 fn codes(j: &Judgement) -> Vec<(&str, Status)> {
-    let declared: Vec<&str> = Microphone::CODES.iter().map(|c| c.0).collect();
-    for f in &j.findings {
-        assert!(
-            declared.contains(&f.code.as_str()),
-            "undeclared code {}",
-            f.code
-        );
-        if matches!(f.status, Status::Warn | Status::Fail) {
-            assert!(
-                f.remedy.as_deref().is_some_and(|r| r.len() > 20),
-                "{} has no remedy",
-                f.code
-            );
-        }
-    }
+    crate::check::assert_well_formed(&Microphone, j);
     j.findings
         .iter()
         .map(|f| (f.code.as_str(), f.status))

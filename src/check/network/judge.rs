@@ -4,76 +4,42 @@ use super::{EndpointStatus, Goodput, InterfaceKind, NetworkFacts, NetworkRequire
 use crate::check::fmt::num;
 use crate::model::{Finding, Judgement, Status};
 
-pub const CODES: &[(&str, &str)] = &[
-    (
-        "net-endpoints-reachable",
-        "every endpoint the profile lists answered (DNS, TCP, TLS)",
-    ),
-    (
-        "net-endpoint-unreachable",
-        "an endpoint failed: DNS failed, refused, timed out, unreachable or TLS failed",
-    ),
-    (
-        "net-offline",
-        "no endpoint name resolves: the computer is offline or its DNS does not work",
-    ),
-    (
-        "net-server-unreachable",
-        "the measurement server could not be used, so speed and latency are unknown",
-    ),
-    (
-        "net-transfer-failed",
-        "a download or upload broke (HTTP error, reset, stall)",
-    ),
-    (
-        "net-download-ok",
-        "download goodput meets the recommendation",
-    ),
-    (
-        "net-download-marginal",
-        "download goodput is above the minimum but below the recommendation",
-    ),
-    ("net-download-low", "download goodput is below the minimum"),
-    ("net-upload-ok", "upload goodput meets the recommendation"),
-    (
-        "net-upload-marginal",
-        "upload goodput is above the minimum but below the recommendation",
-    ),
-    ("net-upload-low", "upload goodput is below the minimum"),
-    ("net-latency-ok", "idle latency is within the limit"),
-    ("net-latency-high", "idle latency is above the limit"),
-    ("net-jitter-ok", "jitter is within the limit"),
-    ("net-jitter-high", "jitter is above the limit"),
-    ("net-loss-ok", "measured packet loss is within the limit"),
-    ("net-loss-high", "measured packet loss is above the limit"),
-    (
-        "net-loss-not-measured",
-        "packet loss could not be measured (the reason is given)",
-    ),
-    ("net-loaded-latency-ok", "latency under load rises little"),
-    (
-        "net-bufferbloat",
-        "latency rises a lot while the line is busy (bufferbloat)",
-    ),
-    ("net-vpn", "a VPN or tunnel interface is active"),
-    ("net-no-vpn", "no VPN or tunnel interface is active"),
-    ("net-proxy", "a proxy is configured"),
-    ("net-no-proxy", "no proxy is configured"),
-    ("net-wifi", "the connection goes over Wi-Fi"),
-    ("net-wired", "the connection does not go over Wi-Fi"),
-    (
-        "net-link-unknown",
-        "the interfaces could not be read: Wi-Fi and VPN not checked",
-    ),
-    (
-        "net-soak-ok",
-        "the paced video-rate upload got through every second",
-    ),
-    (
-        "net-soak-stalled",
-        "the paced video-rate upload stalled or fell short",
-    ),
-];
+crate::finding_codes! {
+    /// The network module's finding codes.
+    pub enum NetCode {
+        NetEndpointsReachable = "net-endpoints-reachable": "every endpoint the profile lists answered (DNS, TCP, TLS)",
+        NetEndpointUnreachable = "net-endpoint-unreachable": "an endpoint failed: DNS failed, refused, timed out, unreachable or TLS failed",
+        NetOffline = "net-offline": "no endpoint name resolves: the computer is offline or its DNS does not work",
+        NetServerUnreachable = "net-server-unreachable": "the measurement server could not be used, so speed and latency are unknown",
+        NetTransferFailed = "net-transfer-failed": "a download or upload broke (HTTP error, reset, stall)",
+        NetDownloadOk = "net-download-ok": "download goodput meets the recommendation",
+        NetDownloadMarginal = "net-download-marginal": "download goodput is above the minimum but below the recommendation",
+        NetDownloadLow = "net-download-low": "download goodput is below the minimum",
+        NetUploadOk = "net-upload-ok": "upload goodput meets the recommendation",
+        NetUploadMarginal = "net-upload-marginal": "upload goodput is above the minimum but below the recommendation",
+        NetUploadLow = "net-upload-low": "upload goodput is below the minimum",
+        NetLatencyOk = "net-latency-ok": "idle latency is within the limit",
+        NetLatencyHigh = "net-latency-high": "idle latency is above the limit",
+        NetJitterOk = "net-jitter-ok": "jitter is within the limit",
+        NetJitterHigh = "net-jitter-high": "jitter is above the limit",
+        NetLossOk = "net-loss-ok": "measured packet loss is within the limit",
+        NetLossHigh = "net-loss-high": "measured packet loss is above the limit",
+        NetLossNotMeasured = "net-loss-not-measured": "packet loss could not be measured (the reason is given)",
+        NetLoadedLatencyOk = "net-loaded-latency-ok": "latency under load rises little",
+        NetBufferbloat = "net-bufferbloat": "latency rises a lot while the line is busy (bufferbloat)",
+        NetVpn = "net-vpn": "a VPN or tunnel interface is active",
+        NetNoVpn = "net-no-vpn": "no VPN or tunnel interface is active",
+        NetProxy = "net-proxy": "a proxy is configured",
+        NetNoProxy = "net-no-proxy": "no proxy is configured",
+        NetWifi = "net-wifi": "the connection goes over Wi-Fi",
+        NetWired = "net-wired": "the connection does not go over Wi-Fi",
+        NetLinkUnknown = "net-link-unknown": "the interfaces could not be read: Wi-Fi and VPN not checked",
+        NetSoakOk = "net-soak-ok": "the paced video-rate upload got through every second",
+        NetSoakStalled = "net-soak-stalled": "the paced video-rate upload stalled or fell short",
+    }
+}
+
+pub const CODES: &[(&str, &str)] = NetCode::TABLE;
 
 /// Ids of the figures these findings judge (see `figures.rs`).
 pub const LATENCY: &str = "network.latency_ms";
@@ -101,7 +67,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
 
     if let Some(e) = &f.server_error {
         out.push(Finding::fail(
-            "net-server-unreachable",
+            NetCode::NetServerUnreachable,
             format!(
                 "The measurement server {} could not be used ({e}): speed, latency and loss were not measured.",
                 crate::redact::url(&f.server)
@@ -130,7 +96,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
     ] {
         if let Some(e) = err {
             out.push(Finding::fail(
-                "net-transfer-failed",
+                NetCode::NetTransferFailed,
                 format!("The {label} test broke: {e}."),
                 format!(
                     "Run the check again. If it repeats, the connection drops under load: restart the \
@@ -148,7 +114,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
     if let (Some(lat), Some(max)) = (f.latency_ms, req.max_latency_ms) {
         if lat.median > max.0 {
             out.push(Finding::fail(
-                    "net-latency-high",
+                    NetCode::NetLatencyHigh,
                     format!(
                         "Latency is {} (median of {} probes; 95th percentile {}), above the limit of {}.",
                         ms(lat.median),
@@ -162,7 +128,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
         } else {
             out.push(
                 Finding::pass(
-                    "net-latency-ok",
+                    NetCode::NetLatencyOk,
                     format!(
                         "Latency is {} (95th percentile {}), within {}.",
                         ms(lat.median),
@@ -177,7 +143,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
     if let (Some(j), Some(max)) = (f.jitter_ms, req.max_jitter_ms) {
         if j > max.0 {
             out.push(Finding::fail(
-                "net-jitter-high",
+                NetCode::NetJitterHigh,
                 format!(
                     "Jitter is {} (mean change between consecutive probes), above the limit of {}.",
                     ms(j),
@@ -189,7 +155,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
         } else {
             out.push(
                 Finding::pass(
-                    "net-jitter-ok",
+                    NetCode::NetJitterOk,
                     format!("Jitter is {}, within {}.", ms(j), ms(max.0)),
                 )
                 .judging(JITTER, j, Some(max.0), "ms"),
@@ -209,7 +175,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
             );
             match req.max_loss_percent {
                 Some(max) if loss > max.0 => out.push(Finding::fail(
-                    "net-loss-high",
+                    NetCode::NetLossHigh,
                     format!(
                         "Packet loss is {} % ({how}), above the limit of {} %.",
                         num(loss),
@@ -219,7 +185,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                      restart the router, and ask your provider if it persists.",
                 ).judging(LOSS, loss, Some(max.0), "%")),
                 Some(max) => out.push(Finding::pass(
-                    "net-loss-ok",
+                    NetCode::NetLossOk,
                     format!(
                         "Packet loss is {} % ({how}), within {} %.",
                         num(loss),
@@ -230,7 +196,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
             }
         }
         None if req.max_loss_percent.is_some() => out.push(Finding::skip(
-            "net-loss-not-measured",
+            NetCode::NetLossNotMeasured,
             format!(
                 "Packet loss was not measured: {}.",
                 f.loss_not_measured_reason
@@ -248,7 +214,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
         let loaded = f.loaded_latency_ms.map(|l| l.median).unwrap_or(0.0);
         if inc > max.0 {
             out.push(Finding::warn(
-                "net-bufferbloat",
+                NetCode::NetBufferbloat,
                 format!(
                     "Latency rises by {} while the line is busy ({} under load), more than {}: video \
                      will lag whenever anything else uses the connection.",
@@ -262,7 +228,7 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
         } else {
             out.push(
                 Finding::pass(
-                    "net-loaded-latency-ok",
+                    NetCode::NetLoadedLatencyOk,
                     format!(
                         "Latency under load rises by {}, within {}.",
                         ms(inc),
@@ -304,7 +270,7 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
             .map(|e| format!("{}:{}", e.host, e.port))
             .collect();
         out.push(Finding::fail(
-            "net-offline",
+            NetCode::NetOffline,
             format!(
                 "No name resolves: DNS failed for all {} endpoints the exam needs. This computer \
                  is offline, or its DNS does not work.",
@@ -358,7 +324,9 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
                 e.host, e.port
             ),
         };
-        out.push(Finding::new("net-endpoint-unreachable", status, message).with_remedy(remedy));
+        out.push(
+            Finding::new(NetCode::NetEndpointUnreachable, status, message).with_remedy(remedy),
+        );
     }
     if bad.is_empty() {
         let slowest = f
@@ -369,7 +337,7 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
             })
             .fold(0.0, f64::max);
         out.push(Finding::pass(
-            "net-endpoints-reachable",
+            NetCode::NetEndpointsReachable,
             format!(
                 "All {} endpoints answered (slowest {} for DNS, connect and TLS together).",
                 f.endpoints.len(),
@@ -392,13 +360,20 @@ fn goodput(label: &str, g: &Goodput, min: Option<f64>, rec: Option<f64>, out: &m
          move closer to the router or use a cable, and test again at the time of day of your exam; \
          if it stays low, ask your provider for a faster {label}."
     );
-    let code = |s: &str| format!("net-{label}-{s}");
+    let code = |level: &str| match (label, level) {
+        ("download", "low") => NetCode::NetDownloadLow,
+        ("download", "marginal") => NetCode::NetDownloadMarginal,
+        ("download", _) => NetCode::NetDownloadOk,
+        (_, "low") => NetCode::NetUploadLow,
+        (_, "marginal") => NetCode::NetUploadMarginal,
+        _ => NetCode::NetUploadOk,
+    };
     let id = format!("network.{label}_mbps");
     let judged = |f: Finding, limit: f64| f.judging(&id, g.median, Some(limit), "Mbps");
     if let Some(m) = min.filter(|&m| g.median < m) {
         out.push(judged(
             Finding::fail(
-                &code("low"),
+                code("low"),
                 format!("{figure}, below the minimum of {}.", mbps(m)),
                 remedy,
             ),
@@ -407,7 +382,7 @@ fn goodput(label: &str, g: &Goodput, min: Option<f64>, rec: Option<f64>, out: &m
     } else if let Some(r) = rec.filter(|&r| g.median < r) {
         out.push(judged(
             Finding::warn(
-                &code("marginal"),
+                code("marginal"),
                 format!(
                     "{figure}, above the minimum but below the recommended {}.",
                     mbps(r)
@@ -418,7 +393,7 @@ fn goodput(label: &str, g: &Goodput, min: Option<f64>, rec: Option<f64>, out: &m
         ));
     } else if let Some(limit) = rec.or(min) {
         out.push(judged(
-            Finding::pass(&code("ok"), format!("{figure}, at least {}.", mbps(limit))),
+            Finding::pass(code("ok"), format!("{figure}, at least {}.", mbps(limit))),
             limit,
         ));
     }
@@ -439,7 +414,7 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
         .any(|i| i.kind != InterfaceKind::Loopback);
     if !known && (req.warn_on_wifi == Some(true) || req.allow_vpn.is_some()) {
         out.push(Finding::skip(
-            "net-link-unknown",
+            NetCode::NetLinkUnknown,
             "The network interfaces could not be read, so Wi-Fi and VPN were not checked.",
         ));
         return;
@@ -453,7 +428,7 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
     if let Some(allow) = req.allow_vpn {
         if tunnels.is_empty() {
             out.push(Finding::pass(
-                "net-no-vpn",
+                NetCode::NetNoVpn,
                 "No VPN or tunnel interface is active.",
             ));
         } else {
@@ -464,9 +439,9 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
             let remedy = "Disconnect the VPN (and quit its app, e.g. Tailscale, WireGuard, OpenVPN, ZeroTier) \
                           before the exam; the proctoring service does not allow VPNs.";
             out.push(if allow {
-                Finding::pass("net-vpn", format!("{msg} The profile allows VPNs."))
+                Finding::pass(NetCode::NetVpn, format!("{msg} The profile allows VPNs."))
             } else {
-                Finding::fail("net-vpn", msg, remedy)
+                Finding::fail(NetCode::NetVpn, msg, remedy)
             });
         }
     }
@@ -490,14 +465,14 @@ fn link(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
                 .map(|i| i.name.as_str())
                 .collect();
             out.push(Finding::warn(
-                "net-wifi",
+                NetCode::NetWifi,
                 format!("The connection goes over Wi-Fi ({}).", names.join(", ")),
                 "Use an Ethernet cable for the exam if you can (the proctoring service advises a wired \
                  connection); otherwise sit close to the router and keep other devices off the Wi-Fi.",
             ));
         } else {
             out.push(Finding::pass(
-                "net-wired",
+                NetCode::NetWired,
                 "The connection does not go over Wi-Fi.",
             ));
         }
@@ -508,7 +483,7 @@ fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
     if let Some(allow) = req.allow_proxy {
         if f.proxy.settings.is_empty() {
             out.push(Finding::pass(
-                "net-no-proxy",
+                NetCode::NetNoProxy,
                 format!(
                     "No proxy is configured (environment; system: {}).",
                     f.proxy.system_source
@@ -526,9 +501,12 @@ fn proxy(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
                           system proxy to \"none\" (Windows: Settings > Network > Proxy; macOS: System Settings > \
                           Network > Details > Proxies). On a managed computer, use another network or ask IT.";
             out.push(if allow {
-                Finding::pass("net-proxy", format!("{msg} The profile allows proxies."))
+                Finding::pass(
+                    NetCode::NetProxy,
+                    format!("{msg} The profile allows proxies."),
+                )
             } else {
-                Finding::fail("net-proxy", msg, remedy)
+                Finding::fail(NetCode::NetProxy, msg, remedy)
             });
         }
     }
@@ -543,7 +521,7 @@ fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
         || median < soak_floor(s.target_mbps)
     {
         out.push(Finding::fail(
-            "net-soak-stalled",
+            NetCode::NetSoakStalled,
             format!(
                 "Streaming at {} for {} s: {} second(s) got less than half through, median delivered {}{}.",
                 mbps(s.target_mbps),
@@ -558,7 +536,7 @@ fn soak(f: &NetworkFacts, out: &mut Vec<Finding>) {
     } else {
         out.push(
             Finding::pass(
-                "net-soak-ok",
+                NetCode::NetSoakOk,
                 format!(
                     "Streaming at {} for {} s got through every second (median {}{}).",
                     mbps(s.target_mbps),

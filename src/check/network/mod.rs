@@ -36,6 +36,7 @@ use crate::model::Judgement;
 use crate::stats::{self, percentile};
 use crate::units::{Mbps, Millis, Percent, Seconds};
 
+pub use judge::NetCode;
 pub use link::{Interface, InterfaceKind, ProxyFacts, ProxySetting};
 
 /// The measurement server used when neither the profile nor `--server` names one: Cloudflare's

@@ -64,20 +64,7 @@ fn finding<'a>(j: &'a Judgement, code: &str) -> &'a crate::model::Finding {
 }
 
 fn check_declared(j: &Judgement) {
-    for f in &j.findings {
-        assert!(
-            CODES.iter().any(|(c, _)| *c == f.code),
-            "undeclared code {}",
-            f.code
-        );
-        if matches!(f.status, Status::Warn | Status::Fail) {
-            assert!(
-                f.remedy.as_deref().is_some_and(|r| !r.is_empty()),
-                "{} has no remedy",
-                f.code
-            );
-        }
-    }
+    crate::check::assert_well_formed(&Network, j);
 }
 
 fn judged(f: &NetworkFacts) -> Judgement {

@@ -166,6 +166,36 @@ pub struct DiskFacts {
 // Probe
 // ---------------------------------------------------------------------------------------------
 
+crate::finding_codes! {
+    /// The system module's finding codes (power ones included).
+    pub enum SystemCode {
+        RestartPending = "restart-pending": "the computer waits for a restart (updates): it may restart during the exam",
+        RestartNone = "restart-none": "no restart is pending",
+        PowerOnBattery = "power-on-battery": "the computer runs on battery",
+        PowerBatteryLow = "power-battery-low": "on battery with less charge than the profile asks",
+        PowerSleepSoon = "power-sleep-soon": "the computer sleeps after fewer idle minutes than the profile asks",
+        PowerOk = "power-ok": "on the charger (or no battery) and not set to sleep soon",
+        OsSupported = "os-supported": "the operating system and version are supported",
+        OsUnsupported = "os-unsupported": "the operating system family is not supported by the service",
+        OsVersionOld = "os-version-old": "the operating system version is below the minimum",
+        OsArchUnsupported = "os-arch-unsupported": "the CPU architecture is not supported (e.g. 32-bit)",
+        OsSMode = "os-s-mode": "Windows runs in S mode, which cannot install the exam software",
+        CpuCoresLow = "cpu-cores-low": "fewer CPU cores than required or recommended",
+        CpuBusy = "cpu-busy": "the CPU is busy above the live limit",
+        RamLow = "ram-low": "less memory than required or recommended",
+        MemoryBusy = "memory-busy": "too much memory in use right now",
+        DiskLow = "disk-low": "too little free disk space",
+        HardwareOk = "hardware-ok": "CPU, memory and disk meet the profile",
+        VmDetected = "vm-detected": "running inside a virtual machine or container",
+        VmNone = "vm-none": "no virtual machine or container detected",
+        DisplayCount = "display-count": "more monitors connected than allowed",
+        DisplayResolutionLow = "display-resolution-low": "a monitor's resolution is below the minimum or recommendation",
+        DisplayTouch = "display-touch": "a touchscreen is present and not allowed",
+        DisplayOk = "display-ok": "the display setup meets the profile",
+        DisplayNotChecked = "display-not-checked": "no display server or API answered, so displays were not checked",
+    }
+}
+
 impl Module for System {
     type Facts = SystemFacts;
     type Requirements = SystemRequirements;
@@ -173,72 +203,7 @@ impl Module for System {
     const TITLE: &'static str = "Computer";
     const ABOUT: &'static str =
         "operating system, CPU, memory, disk, virtual machine and displays against the profile";
-    const CODES: &'static [(&'static str, &'static str)] = &[
-        // power::CODES, repeated here (a test keeps the two lists together).
-        (
-            "restart-pending",
-            "the computer waits for a restart (updates): it may restart during the exam",
-        ),
-        ("restart-none", "no restart is pending"),
-        ("power-on-battery", "the computer runs on battery"),
-        (
-            "power-battery-low",
-            "on battery with less charge than the profile asks",
-        ),
-        (
-            "power-sleep-soon",
-            "the computer sleeps after fewer idle minutes than the profile asks",
-        ),
-        (
-            "power-ok",
-            "on the charger (or no battery) and not set to sleep soon",
-        ),
-        (
-            "os-supported",
-            "the operating system and version are supported",
-        ),
-        (
-            "os-unsupported",
-            "the operating system family is not supported by the service",
-        ),
-        (
-            "os-version-old",
-            "the operating system version is below the minimum",
-        ),
-        (
-            "os-arch-unsupported",
-            "the CPU architecture is not supported (e.g. 32-bit)",
-        ),
-        (
-            "os-s-mode",
-            "Windows runs in S mode, which cannot install the exam software",
-        ),
-        (
-            "cpu-cores-low",
-            "fewer CPU cores than required or recommended",
-        ),
-        ("cpu-busy", "the CPU is busy above the live limit"),
-        ("ram-low", "less memory than required or recommended"),
-        ("memory-busy", "too much memory in use right now"),
-        ("disk-low", "too little free disk space"),
-        ("hardware-ok", "CPU, memory and disk meet the profile"),
-        (
-            "vm-detected",
-            "running inside a virtual machine or container",
-        ),
-        ("vm-none", "no virtual machine or container detected"),
-        ("display-count", "more monitors connected than allowed"),
-        (
-            "display-resolution-low",
-            "a monitor's resolution is below the minimum or recommendation",
-        ),
-        ("display-touch", "a touchscreen is present and not allowed"),
-        ("display-ok", "the display setup meets the profile"),
-        (
-            "display-not-checked",
-            "no display server or API answered, so displays were not checked",
-        ),
-    ];
+    const CODES: &'static [(&'static str, &'static str)] = SystemCode::TABLE;
 
     fn probe(&self, _req: &SystemRequirements, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
         ctx.progress("reading CPU load");
@@ -509,7 +474,7 @@ fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut 
             .and_then(|fam| rules.get(&fam).map(|r| (fam, r)));
     let Some((fam, rule)) = rule else {
         out.push(Finding::fail(
-            "os-unsupported",
+            SystemCode::OsUnsupported,
             format!("{} is not supported by {profile}.", f.os.name),
             format!(
                 "Take the exam on a computer running {supported}. {profile} will not run on {}; \
@@ -525,13 +490,13 @@ fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut 
             Some(v) if !version_at_least(v, min) => {
                 ok = false;
                 out.push(Finding::fail(
-                    "os-version-old",
+                    SystemCode::OsVersionOld,
                     format!("{} {v} is older than the {} {min} that {profile} requires.", fam.display(), fam.display()),
                     format!("Update {} to version {min} or later (Settings > Update), or use another computer running {supported}.", fam.display()),
                 ));
             }
             None => out.push(Finding::warn(
-                "os-version-old",
+                SystemCode::OsVersionOld,
                 format!("The {} version could not be read, so it was not compared with the minimum {min}.", fam.display()),
                 format!("Check that this computer runs {} {min} or later.", fam.display()),
             )),
@@ -543,7 +508,7 @@ fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut 
     {
         ok = false;
         out.push(Finding::fail(
-                "os-arch-unsupported",
+                SystemCode::OsArchUnsupported,
                 format!("This is a {} system; {profile} requires {}.", f.os.arch, archs.join(" or ")),
                 "Use a 64-bit installation of the operating system (32-bit Windows cannot run the exam software).",
             ));
@@ -551,14 +516,14 @@ fn judge_os(f: &SystemFacts, req: &SystemRequirements, profile: &str, out: &mut 
     if rule.allow_s_mode == Some(false) && f.os.s_mode == Some(true) {
         ok = false;
         out.push(Finding::fail(
-            "os-s-mode",
+            SystemCode::OsSMode,
             format!("Windows is in S mode, which {profile} does not support."),
             "Switch out of S mode: Settings > System > Activation > Switch to Windows Home/Pro > Go to the Store (free, one-way).",
         ));
     }
     if ok {
         out.push(Finding::pass(
-            "os-supported",
+            SystemCode::OsSupported,
             format!(
                 "{} {} is supported (needs {supported}).",
                 f.os.name,
@@ -584,7 +549,7 @@ fn judge_hardware(
     if let Some(min) = req.min_cpu_cores.filter(|&m| cores < m) {
         out.push(
             Finding::fail(
-                "cpu-cores-low",
+                SystemCode::CpuCoresLow,
                 format!("{cores} CPU cores; {profile} requires at least {min}."),
                 "Use a computer with a faster processor for the exam.",
             )
@@ -592,7 +557,7 @@ fn judge_hardware(
         );
     } else if let Some(rec) = req.recommended_cpu_cores.filter(|&r| cores < r) {
         out.push(Finding::warn(
-            "cpu-cores-low",
+            SystemCode::CpuCoresLow,
             format!("{cores} CPU cores; {profile} recommends {rec} or more."),
             "Close every other program before the exam so the proctoring software has the processor to itself.",
         ).judging(figures::CORES, cores.into(), Some(rec.into()), ""));
@@ -600,7 +565,7 @@ fn judge_hardware(
     let load = f.cpu.load_percent;
     if let Some(max) = req.max_cpu_load_percent.filter(|m| load > m.get()) {
         out.push(Finding::fail(
-            "cpu-busy",
+            SystemCode::CpuBusy,
             format!("The CPU is {}% busy; {profile} needs it under {}%.", num(load), num(max.get())),
             "Close programs you do not need (Task Manager / Activity Monitor shows what uses the CPU), wait for updates or backups to finish, then check again.",
         ).judging(figures::CPU_LOAD, load, Some(max.get()), "%"));
@@ -610,7 +575,7 @@ fn judge_hardware(
     {
         out.push(
             Finding::warn(
-                "cpu-busy",
+                SystemCode::CpuBusy,
                 format!(
                     "The CPU is {}% busy; under {}% is recommended.",
                     num(load),
@@ -631,7 +596,7 @@ fn judge_hardware(
     if let Some(min) = req.min_ram_gb.filter(|&m| below(m)) {
         out.push(ram_judged(
             Finding::fail(
-                "ram-low",
+                SystemCode::RamLow,
                 format!(
                     "{} GB of memory; {profile} requires {} GB.",
                     gb(f.memory.total_bytes),
@@ -644,7 +609,7 @@ fn judge_hardware(
     } else if let Some(rec) = req.recommended_ram_gb.filter(|&r| below(r)) {
         out.push(ram_judged(
             Finding::warn(
-                "ram-low",
+                SystemCode::RamLow,
                 format!(
                     "{} GB of memory; {profile} recommends {} GB.",
                     gb(f.memory.total_bytes),
@@ -659,7 +624,7 @@ fn judge_hardware(
     if let Some(max) = req.max_memory_used_percent.filter(|m| used > m.get()) {
         out.push(
             Finding::fail(
-                "memory-busy",
+                SystemCode::MemoryBusy,
                 format!(
                     "{}% of memory is in use; {profile} needs it under {}%.",
                     num(used),
@@ -675,7 +640,7 @@ fn judge_hardware(
     {
         out.push(
             Finding::warn(
-                "memory-busy",
+                SystemCode::MemoryBusy,
                 format!(
                     "{}% of memory is in use; under {}% is recommended.",
                     num(used),
@@ -690,7 +655,7 @@ fn judge_hardware(
         && (disk.free_bytes as f64 / 1e9) < min.get()
     {
         out.push(Finding::fail(
-                "disk-low",
+                SystemCode::DiskLow,
                 format!("{} GB free on {}; {profile} needs {} GB.", gb(disk.free_bytes), disk.mount, num(min.get())),
                 "Free disk space (empty the recycle bin/trash, remove large downloads) so the exam software can install and record.",
             ).judging(figures::DISK_FREE, figures::gb_value(disk.free_bytes), Some(min.get()), "GB"));
@@ -702,7 +667,7 @@ fn judge_hardware(
             .map(|d| format!(", {} GB free", gb(d.free_bytes)))
             .unwrap_or_default();
         out.push(Finding::pass(
-            "hardware-ok",
+            SystemCode::HardwareOk,
             format!(
                 "{} cores at {}% load, {} GB memory ({}% used){disk}.",
                 f.cpu.logical_cores,
@@ -731,7 +696,7 @@ fn judge_virtualization(
                 }
             };
             out.push(Finding::fail(
-                "vm-detected",
+                SystemCode::VmDetected,
                 format!(
                     "This system runs {}; {profile} does not allow virtual machines.",
                     f.virtualization.describe()
@@ -740,7 +705,7 @@ fn judge_virtualization(
             ));
         }
         (Some(_), _) => out.push(Finding::new(
-            "vm-detected",
+            SystemCode::VmDetected,
             Status::Pass,
             format!(
                 "This system runs {} (allowed by this profile).",
@@ -748,7 +713,7 @@ fn judge_virtualization(
             ),
         )),
         (None, _) => out.push(Finding::pass(
-            "vm-none",
+            SystemCode::VmNone,
             "No virtual machine or container detected.",
         )),
     }
@@ -763,7 +728,7 @@ fn judge_displays(
     let d = &f.displays;
     let Some(monitors) = &d.monitors else {
         out.push(Finding::skip(
-            "display-not-checked",
+            SystemCode::DisplayNotChecked,
             format!(
                 "Displays not checked: {}.",
                 d.unavailable_reason
@@ -777,7 +742,7 @@ fn judge_displays(
     let n = monitors.len() as u32;
     if let Some(max) = req.max_displays.filter(|&m| n > m) {
         out.push(Finding::fail(
-            "display-count",
+            SystemCode::DisplayCount,
             format!("{n} monitors are connected; {profile} allows {max}."),
             "Disconnect every extra monitor (unplug the cable, not just turn it off). With an external monitor, close the laptop lid and use an external keyboard, mouse and webcam.",
         ).judging(figures::DISPLAYS, n.into(), Some(max.into()), ""));
@@ -789,7 +754,7 @@ fn judge_displays(
             .filter(|r| m.width < r.width || m.height < r.height)
         {
             out.push(Finding::fail(
-                "display-resolution-low",
+                SystemCode::DisplayResolutionLow,
                 format!("Monitor {} runs at {res}; {profile} needs at least {min}.", m.name),
                 format!("Raise the resolution to {min} or more in the display settings, with scaling at 100%."),
             ));
@@ -798,7 +763,7 @@ fn judge_displays(
             .filter(|r| m.width < r.width || m.height < r.height)
         {
             out.push(Finding::warn(
-                "display-resolution-low",
+                SystemCode::DisplayResolutionLow,
                 format!("Monitor {} runs at {res}; {rec} is recommended.", m.name),
                 format!("Use {rec} if the monitor supports it: exam items are easier to read."),
             ));
@@ -806,7 +771,7 @@ fn judge_displays(
     }
     if req.allow_touchscreen == Some(false) && d.touchscreen == Some(true) {
         out.push(Finding::fail(
-            "display-touch",
+            SystemCode::DisplayTouch,
             format!("A touchscreen is present; {profile} does not allow touchscreens."),
             "Disable the touchscreen for the exam (Windows: Device Manager > Human Interface Devices > HID-compliant touch screen > Disable), or use a computer without one.",
         ));
@@ -818,7 +783,7 @@ fn judge_displays(
             .collect::<Vec<_>>()
             .join(", ");
         out.push(Finding::pass(
-            "display-ok",
+            SystemCode::DisplayOk,
             format!("{n} monitor{} ({list}).", if n == 1 { "" } else { "s" }),
         ));
     }

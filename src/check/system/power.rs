@@ -6,28 +6,6 @@ use crate::os::reboot::RebootReason;
 
 use super::SystemRequirements;
 
-/// The codes below, for the module's code list.
-pub const CODES: &[(&str, &str)] = &[
-    (
-        "restart-pending",
-        "the computer waits for a restart (updates): it may restart during the exam",
-    ),
-    ("restart-none", "no restart is pending"),
-    ("power-on-battery", "the computer runs on battery"),
-    (
-        "power-battery-low",
-        "on battery with less charge than the profile asks",
-    ),
-    (
-        "power-sleep-soon",
-        "the computer sleeps after fewer idle minutes than the profile asks",
-    ),
-    (
-        "power-ok",
-        "on the charger (or no battery) and not set to sleep soon",
-    ),
-];
-
 pub fn judge_restart(
     reasons: Option<&[RebootReason]>,
     req: &SystemRequirements,
@@ -38,12 +16,15 @@ pub fn judge_restart(
     }
     let Some(reasons) = reasons else { return };
     if reasons.is_empty() {
-        out.push(Finding::pass("restart-none", "No restart is pending."));
+        out.push(Finding::pass(
+            super::SystemCode::RestartNone,
+            "No restart is pending.",
+        ));
         return;
     }
     let why: Vec<&str> = reasons.iter().map(|r| r.describe()).collect();
     out.push(Finding::warn(
-        "restart-pending",
+        super::SystemCode::RestartPending,
         format!("A restart is pending: {}.", why.join("; ")),
         "Restart the computer now and let any updates finish, then run the check again: restart \
          before the exam, not during it (a forced restart ends a proctored exam).",
@@ -58,7 +39,7 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
             .map(|v| format!(" ({}% charged)", super::num(v)))
             .unwrap_or_default();
         out.push(Finding::warn(
-            "power-on-battery",
+            super::SystemCode::PowerOnBattery,
             format!("The computer runs on battery{level}."),
             "Plug in the charger and keep it plugged in for the whole exam: a laptop on battery \
              may slow down or sleep, and the exam ends if it shuts down.",
@@ -69,7 +50,7 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
         && level < min.0
     {
         out.push(Finding::warn(
-            "power-battery-low",
+            super::SystemCode::PowerBatteryLow,
             format!(
                 "The battery is at {}%, below the {}% this profile asks for an exam on battery.",
                 super::num(level),
@@ -89,7 +70,7 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
             "when plugged in"
         };
         out.push(Finding::warn(
-            "power-sleep-soon",
+            super::SystemCode::PowerSleepSoon,
             format!(
                 "The computer goes to sleep after {minutes} idle minutes {source}; reading a long \
                  question can take longer."
@@ -115,7 +96,10 @@ pub fn judge_power(p: &PowerFacts, req: &SystemRequirements, out: &mut Vec<Findi
             Some(m) => format!(", sleeps after {m} idle minutes"),
             None => String::new(),
         };
-        out.push(Finding::pass("power-ok", format!("{what}{sleep}.")));
+        out.push(Finding::pass(
+            super::SystemCode::PowerOk,
+            format!("{what}{sleep}."),
+        ));
     }
 }
 

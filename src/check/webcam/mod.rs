@@ -373,7 +373,7 @@ pub fn judge_with(
 
     if let Some(e) = &facts.list_error {
         findings.push(Finding::fail(
-            "webcam-list-failed",
+            WebcamCode::WebcamListFailed,
             format!("The cameras could not be listed: {e}."),
             os_remedy_no_camera(os),
         ));
@@ -384,7 +384,7 @@ pub fn judge_with(
     }
     if facts.permission == Some(false) {
         findings.push(Finding::fail(
-            "webcam-access-denied",
+            WebcamCode::WebcamAccessDenied,
             "The system refused access to the camera (camera permission not granted).",
             os_remedy_access(os),
         ));
@@ -397,16 +397,19 @@ pub fn judge_with(
         let msg = "No camera found.";
         let f = match req.required {
             Some(true) => Finding::fail(
-                "webcam-none",
+                WebcamCode::WebcamNone,
                 format!("{msg} {profile} requires a webcam."),
                 os_remedy_no_camera(os),
             ),
             Some(false) => Finding::warn(
-                "webcam-none",
+                WebcamCode::WebcamNone,
                 format!("{msg} {profile} does not require one."),
                 os_remedy_no_camera(os),
             ),
-            None => Finding::skip("webcam-none", format!("{msg} Not judged by this profile.")),
+            None => Finding::skip(
+                WebcamCode::WebcamNone,
+                format!("{msg} Not judged by this profile."),
+            ),
         };
         findings.push(f);
         return Judgement {
@@ -421,7 +424,7 @@ pub fn judge_with(
         .collect();
     let Some(chosen) = facts.chosen.as_deref() else {
         findings.push(Finding::fail(
-            "webcam-not-found",
+            WebcamCode::WebcamNotFound,
             format!(
                 "No camera matches --camera {:?}; the cameras are {}.",
                 facts.requested_camera.as_deref().unwrap_or(""),
@@ -455,7 +458,7 @@ pub fn judge_with(
                 ),
             };
             findings.push(Finding::fail(
-                "webcam-virtual",
+                WebcamCode::WebcamVirtual,
                 format!("The camera in use, '{chosen}', is a virtual camera ({app}); {profile} does not allow virtual cameras."),
                 remedy,
             ));
@@ -466,7 +469,7 @@ pub fn judge_with(
             }
             if let Some(app) = virtual_app(&c.name) {
                 findings.push(Finding::warn(
-                    "webcam-virtual-installed",
+                    WebcamCode::WebcamVirtualInstalled,
                     format!("A virtual camera, '{}' ({app}), is installed; {profile} does not allow virtual cameras and the exam software may pick it.", c.name),
                     format!("Quit {app} and remove or disable its virtual camera before the exam, and make sure the exam software uses '{chosen}'."),
                 ));
@@ -490,7 +493,7 @@ pub fn judge_with(
         let holders = facts.busy.as_ref().filter(|b| !b.holders.is_empty());
         let f = match (err.kind, holders) {
             (FailureKind::AccessDenied, _) => Finding::fail(
-                "webcam-access-denied",
+                WebcamCode::WebcamAccessDenied,
                 format!("The system refused access to '{chosen}': {}.", err.message),
                 os_remedy_access(os),
             ),
@@ -498,7 +501,7 @@ pub fn judge_with(
                 let certain = b.method == BusyMethod::OpenFile;
                 let who = holder_list(b);
                 Finding::fail(
-                    "webcam-busy",
+                    WebcamCode::WebcamBusy,
                     if certain {
                         format!(
                             "'{chosen}' is in use by {who} and delivered no frame ({}).",
@@ -516,7 +519,7 @@ pub fn judge_with(
                 )
             }
             (FailureKind::Busy, None) => Finding::fail(
-                "webcam-busy",
+                WebcamCode::WebcamBusy,
                 format!(
                     "'{chosen}' is in use by another application: {}.",
                     err.message
@@ -524,7 +527,7 @@ pub fn judge_with(
                 "Quit every application that may use the camera (video meetings, browsers with a call open, camera apps, OBS), then run the check again; restart the computer if it stays busy.",
             ),
             _ => Finding::fail(
-                "webcam-no-frame",
+                WebcamCode::WebcamNoFrame,
                 format!(
                     "'{chosen}' is listed but delivered no frame: {}. A listed camera that shows no picture will not pass the proctor's check.",
                     err.message
@@ -546,7 +549,7 @@ pub fn judge_with(
         .unwrap_or_else(|| "?".into());
     let fps = cap.fps.unwrap_or(0.0);
     findings.push(Finding::pass(
-        "webcam-capture",
+        WebcamCode::WebcamCapture,
         format!(
             "'{chosen}' delivers {res} at {} fps ({} frames in {} s).",
             num(fps),
@@ -556,7 +559,7 @@ pub fn judge_with(
     ));
     if let Some(e) = &cap.error {
         findings.push(Finding::warn(
-            "webcam-interrupted",
+            WebcamCode::WebcamInterrupted,
             format!("The picture stopped during the capture after {} frames: {}.", cap.frames, e.message),
             "Reconnect the camera (another USB port, no hub) and close other applications that use it, then run the check again.",
         ));
@@ -565,7 +568,7 @@ pub fn judge_with(
         && fps < min.get()
     {
         findings.push(Finding::fail(
-            "webcam-fps-low",
+            WebcamCode::WebcamFpsLow,
             format!("'{chosen}' delivers {} frames per second; at least {} are needed.", num(fps), num(min.get())),
             "Add light (cameras slow down in the dark), close other applications that use the camera or the CPU, and connect the camera to a USB port directly.",
         ).judging(figures::FPS, fps, Some(min.get()), "fps"));
@@ -608,13 +611,13 @@ pub fn judge_with(
                 .any(|r| r.width >= min.width && r.height >= min.height) =>
         {
             findings.push(Finding::fail(
-                "webcam-resolution-low",
+                WebcamCode::WebcamResolutionLow,
                 format!("'{chosen}' delivers at most {res} ({ladder_text}); {profile} needs at least {min}."),
                 format!("Use a webcam that delivers {min} or more (most built-in and USB webcams do), and close applications that may limit it."),
             ));
         }
         _ => findings.push(Finding::pass(
-            "webcam-resolution",
+            WebcamCode::WebcamResolution,
             format!("Resolutions: {ladder_text}."),
         )),
     }
@@ -628,7 +631,7 @@ pub fn judge_with(
         if req.black_luma.is_some() && s.black_fraction > max.0 {
             bad_picture = true;
             findings.push(Finding::fail(
-                "webcam-black",
+                WebcamCode::WebcamBlack,
                 format!("{} of the frames are black (mean luma under {}); more than {} fails.", pct(s.black_fraction), num(black_luma), pct(max.0)),
                 "Open the camera's privacy shutter or lens cover, turn on the camera switch or key (Fn+F8/F10 on many laptops), and add light to the room.",
             ));
@@ -636,7 +639,7 @@ pub fn judge_with(
         if req.frozen_ssim.is_some() && s.frozen_fraction > max.0 {
             bad_picture = true;
             findings.push(Finding::fail(
-                "webcam-frozen",
+                WebcamCode::WebcamFrozen,
                 format!("{} of the frames repeat the previous one (SSIM over {}); more than {} fails.", pct(s.frozen_fraction), frozen_ssim, pct(max.0)),
                 "The picture is frozen: close other applications that use the camera, reconnect it (another USB port, no hub), and update its driver.",
             ));
@@ -644,7 +647,7 @@ pub fn judge_with(
         if s.covered_fraction > max.0 {
             bad_picture = true;
             findings.push(Finding::fail(
-                "webcam-covered",
+                WebcamCode::WebcamCovered,
                 format!("{} of the frames are a uniform image with no scene (the lens looks covered); more than {} fails.", pct(s.covered_fraction), pct(max.0)),
                 "Uncover the lens: open the privacy shutter, remove tape or stickers, and point the camera at yourself.",
             ));
@@ -655,7 +658,7 @@ pub fn judge_with(
             && s.luma < dark.0
         {
             findings.push(Finding::warn(
-                "webcam-too-dark",
+                WebcamCode::WebcamTooDark,
                 format!("The picture is too dark: mean luma {} (under {}); the proctor must see your face clearly.", num(s.luma), num(dark.0)),
                 "Turn on a light in front of you (a lamp behind the screen, facing you); avoid sitting with a window or lamp behind you.",
             ).judging(figures::BRIGHTNESS, s.luma, Some(dark.0), ""));
@@ -664,7 +667,7 @@ pub fn judge_with(
             && s.luma > bright.0
         {
             findings.push(Finding::warn(
-                "webcam-too-bright",
+                WebcamCode::WebcamTooBright,
                 format!("The picture is overexposed: mean luma {} (over {}).", num(s.luma), num(bright.0)),
                 "Move out of direct sunlight or away from a strong lamp, and let the camera adjust for a few seconds.",
             ).judging(figures::BRIGHTNESS, s.luma, Some(bright.0), ""));
@@ -679,7 +682,7 @@ pub fn judge_with(
             && subject < BACKLIT_RATIO * s.surround_luma
         {
             findings.push(Finding::warn(
-                "webcam-backlit",
+                WebcamCode::WebcamBacklit,
                 format!("You are backlit: your face is at luma {} against a bright background at {}.", num(subject), num(s.surround_luma)),
                 "Do not sit with a window or lamp behind you: close the curtains or turn around, and light your face from the front.",
             ));
@@ -688,7 +691,7 @@ pub fn judge_with(
             && s.sharpness < min.get()
         {
             findings.push(Finding::warn(
-                "webcam-blurry",
+                WebcamCode::WebcamBlurry,
                 format!(
                     "The picture is blurred: sharpness {} (variance of the Laplacian; under {}).",
                     num(s.sharpness),
@@ -700,7 +703,7 @@ pub fn judge_with(
     }
     if findings.len() == before {
         findings.push(Finding::pass(
-            "webcam-image",
+            WebcamCode::WebcamImage,
             format!(
                 "Picture: mean luma {}, sharpness {}, no black, frozen or covered frames beyond the limit ({} frames).",
                 num(s.luma),
@@ -725,8 +728,8 @@ pub fn judge_with(
             );
             let remedy = "Sit facing the camera, centred, 50-100 cm away, with your face lit from the front and nothing covering it.";
             match req.require_face {
-                Some(true) => findings.push(Finding::fail("webcam-no-face", msg, remedy)),
-                Some(false) => findings.push(Finding::warn("webcam-no-face", msg, remedy)),
+                Some(true) => findings.push(Finding::fail(WebcamCode::WebcamNoFace, msg, remedy)),
+                Some(false) => findings.push(Finding::warn(WebcamCode::WebcamNoFace, msg, remedy)),
                 None => {}
             }
         } else {
@@ -739,7 +742,7 @@ pub fn judge_with(
             if most > 1 && req.allow_multiple_faces == Some(false) {
                 face_findings += 1;
                 findings.push(Finding::warn(
-                    "webcam-faces-multiple",
+                    WebcamCode::WebcamFacesMultiple,
                     format!("{most} faces are in the picture; {profile} allows only the candidate in view."),
                     "Be alone in the room, and keep photos or posters with faces out of the camera's view.",
                 ));
@@ -750,7 +753,7 @@ pub fn judge_with(
             {
                 face_findings += 1;
                 findings.push(Finding::warn(
-                    "webcam-face-small",
+                    WebcamCode::WebcamFaceSmall,
                     format!(
                         "Your face fills {} of the picture's width; at least {} is expected.",
                         pct(main.width),
@@ -765,7 +768,7 @@ pub fn judge_with(
             {
                 face_findings += 1;
                 findings.push(Finding::warn(
-                    "webcam-face-off-centre",
+                    WebcamCode::WebcamFaceOffCentre,
                     format!("Your face is far from the centre of the picture (centre at {} across, {} down).", pct(cx), pct(cy)),
                     "Centre yourself in the picture: tilt the screen or move the camera so your face is in the middle.",
                 ));
@@ -773,7 +776,7 @@ pub fn judge_with(
             if face_findings == 0 && (req.require_face.is_some() || req.min_face_fraction.is_some())
             {
                 findings.push(Finding::pass(
-                    "webcam-face",
+                    WebcamCode::WebcamFace,
                     format!(
                         "A face is in view, {} of the picture's width, near the centre.",
                         pct(main.width)
@@ -786,11 +789,11 @@ pub fn judge_with(
     if let Some(snap) = &facts.snapshot {
         match &snap.error {
             None => findings.push(Finding::pass(
-                "webcam-snapshot",
+                WebcamCode::WebcamSnapshot,
                 format!("A snapshot was saved to {}.", snap.path),
             )),
             Some(e) => findings.push(Finding::warn(
-                "webcam-snapshot-failed",
+                WebcamCode::WebcamSnapshotFailed,
                 format!("The snapshot could not be saved to {}: {e}.", snap.path),
                 "Give --snapshot a path in a folder you can write to, ending in .png.",
             )),
@@ -819,86 +822,51 @@ pub fn judge_with(
 // Module
 // ---------------------------------------------------------------------------------------------
 
+crate::finding_codes! {
+    /// The webcam module's finding codes (the consent ones included).
+    pub enum WebcamCode {
+        WebcamListFailed = "webcam-list-failed": "the cameras could not be listed",
+        WebcamNone = "webcam-none": "no camera found",
+        WebcamNotFound = "webcam-not-found": "no camera matches --camera NAME",
+        WebcamAccessDenied = "webcam-access-denied": "the OS refused camera access (permission or privacy setting)",
+        WebcamVirtual = "webcam-virtual": "the camera in use is a virtual camera the profile does not allow",
+        WebcamVirtualInstalled = "webcam-virtual-installed": "a virtual camera the profile does not allow is installed",
+        WebcamBusy = "webcam-busy": "another process holds the camera",
+        WebcamInUse = "webcam-in-use": "Windows records another app using the camera right now (named)",
+        WebcamAccessOff = "webcam-access-off": "Windows privacy settings turn camera access off",
+        WebcamDesktopAppsOff = "webcam-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
+        WebcamPolicyDenied = "webcam-policy-denied": "a Group Policy of the organisation denies apps the camera",
+        WebcamNoFrame = "webcam-no-frame": "a listed camera delivered no frame",
+        WebcamCapture = "webcam-capture": "the camera delivers frames (resolution and frame rate)",
+        WebcamInterrupted = "webcam-interrupted": "the picture stopped during the capture",
+        WebcamFpsLow = "webcam-fps-low": "the delivered frame rate is under the profile's minimum",
+        WebcamResolution = "webcam-resolution": "the resolutions that work",
+        WebcamResolutionLow = "webcam-resolution-low": "no working resolution reaches the profile's minimum",
+        WebcamBlack = "webcam-black": "too many black frames",
+        WebcamFrozen = "webcam-frozen": "too many frozen (repeated) frames",
+        WebcamCovered = "webcam-covered": "too many uniform frames: the lens looks covered",
+        WebcamTooDark = "webcam-too-dark": "the picture is too dark",
+        WebcamTooBright = "webcam-too-bright": "the picture is overexposed",
+        WebcamBacklit = "webcam-backlit": "the face is dark against a bright background",
+        WebcamBlurry = "webcam-blurry": "the picture is blurred",
+        WebcamImage = "webcam-image": "the picture is usable",
+        WebcamNoFace = "webcam-no-face": "no face found",
+        WebcamFacesMultiple = "webcam-faces-multiple": "more than one face in view",
+        WebcamFaceSmall = "webcam-face-small": "the face is too small in the picture",
+        WebcamFaceOffCentre = "webcam-face-off-centre": "the face is far from the centre",
+        WebcamFace = "webcam-face": "a face is in view, large enough and centred",
+        WebcamSnapshot = "webcam-snapshot": "the snapshot was saved",
+        WebcamSnapshotFailed = "webcam-snapshot-failed": "the snapshot could not be saved",
+    }
+}
+
 impl Module for Webcam {
     type Facts = WebcamFacts;
     type Requirements = WebcamRequirements;
     const ID: &'static str = "webcam";
     const TITLE: &'static str = "Webcam";
     const ABOUT: &'static str = "camera present and delivering frames at the required resolution and frame rate; black, frozen, covered, dark, backlit or blurred picture; a face in view; virtual and busy cameras";
-    const CODES: &'static [(&'static str, &'static str)] = &[
-        ("webcam-list-failed", "the cameras could not be listed"),
-        ("webcam-none", "no camera found"),
-        ("webcam-not-found", "no camera matches --camera NAME"),
-        (
-            "webcam-access-denied",
-            "the OS refused camera access (permission or privacy setting)",
-        ),
-        (
-            "webcam-virtual",
-            "the camera in use is a virtual camera the profile does not allow",
-        ),
-        (
-            "webcam-virtual-installed",
-            "a virtual camera the profile does not allow is installed",
-        ),
-        ("webcam-busy", "another process holds the camera"),
-        // crate::os::consent::WEBCAM_CODES, repeated here (a test keeps the lists together).
-        (
-            "webcam-in-use",
-            "Windows records another app using the camera right now (named)",
-        ),
-        (
-            "webcam-access-off",
-            "Windows privacy settings turn camera access off",
-        ),
-        (
-            "webcam-desktop-apps-off",
-            "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
-        ),
-        (
-            "webcam-policy-denied",
-            "a Group Policy of the organisation denies apps the camera",
-        ),
-        ("webcam-no-frame", "a listed camera delivered no frame"),
-        (
-            "webcam-capture",
-            "the camera delivers frames (resolution and frame rate)",
-        ),
-        (
-            "webcam-interrupted",
-            "the picture stopped during the capture",
-        ),
-        (
-            "webcam-fps-low",
-            "the delivered frame rate is under the profile's minimum",
-        ),
-        ("webcam-resolution", "the resolutions that work"),
-        (
-            "webcam-resolution-low",
-            "no working resolution reaches the profile's minimum",
-        ),
-        ("webcam-black", "too many black frames"),
-        ("webcam-frozen", "too many frozen (repeated) frames"),
-        (
-            "webcam-covered",
-            "too many uniform frames: the lens looks covered",
-        ),
-        ("webcam-too-dark", "the picture is too dark"),
-        ("webcam-too-bright", "the picture is overexposed"),
-        (
-            "webcam-backlit",
-            "the face is dark against a bright background",
-        ),
-        ("webcam-blurry", "the picture is blurred"),
-        ("webcam-image", "the picture is usable"),
-        ("webcam-no-face", "no face found"),
-        ("webcam-faces-multiple", "more than one face in view"),
-        ("webcam-face-small", "the face is too small in the picture"),
-        ("webcam-face-off-centre", "the face is far from the centre"),
-        ("webcam-face", "a face is in view, large enough and centred"),
-        ("webcam-snapshot", "the snapshot was saved"),
-        ("webcam-snapshot-failed", "the snapshot could not be saved"),
-    ];
+    const CODES: &'static [(&'static str, &'static str)] = WebcamCode::TABLE;
 
     fn probe(&self, req: &WebcamRequirements, ctx: &ProbeContext) -> anyhow::Result<WebcamFacts> {
         let seconds = if ctx.options.quick {

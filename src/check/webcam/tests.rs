@@ -98,17 +98,7 @@ fn good() -> WebcamFacts {
 fn judge(f: &WebcamFacts) -> Judgement {
     let p = onvue();
     let j = <Webcam as Module>::judge(f, &p.file.webcam, p.judge_context());
-    // Every emitted code is declared.
-    for x in &j.findings {
-        assert!(
-            Webcam::CODES.iter().any(|(c, _)| *c == x.code),
-            "undeclared code {}",
-            x.code
-        );
-        if matches!(x.status, Status::Warn | Status::Fail) {
-            assert!(x.remedy.as_deref().is_some_and(|r| r.len() > 20), "{x:?}");
-        }
-    }
+    crate::check::assert_well_formed(&Webcam, &j);
     j
 }
 
