@@ -4,6 +4,7 @@ Audio shared by the `microphone` and `speaker` modules: devices and recording th
 */
 
 pub mod device;
+pub mod headphones;
 pub mod levels;
 pub mod server;
 

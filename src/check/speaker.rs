@@ -77,33 +77,6 @@ pub struct SpeakerFacts {
     pub backend_messages: Vec<String>,
 }
 
-/// Names by which a device is recognisably headphones, with the reason.
-pub fn headphone_evidence(
-    name: Option<&str>,
-    server: Option<&ServerFacts>,
-    patterns: &[String],
-) -> Option<String> {
-    if let Some(n) = name {
-        let l = n.to_lowercase();
-        if let Some(p) = patterns.iter().find(|p| l.contains(&p.to_lowercase())) {
-            return Some(format!("its name \"{n}\" contains \"{p}\""));
-        }
-    }
-    let d = server?.default.as_ref()?;
-    if let Some(ff) = &d.form_factor
-        && matches!(ff.as_str(), "headphone" | "headset" | "hands-free")
-    {
-        return Some(format!("the sound server reports form factor \"{ff}\""));
-    }
-    if let Some(port) = &d.active_port {
-        let l = port.to_lowercase();
-        if l.contains("headphone") || l.contains("headset") {
-            return Some(format!("its active port is \"{port}\""));
-        }
-    }
-    None
-}
-
 fn os_sound_settings(os: OsFamily) -> &'static str {
     match os {
         OsFamily::Windows => "Settings > System > Sound > Output",
@@ -191,7 +164,7 @@ pub fn judge_with(f: &SpeakerFacts, req: &SpeakerRequirements, profile: &str) ->
     }
     let mut headphones = false;
     if req.allow_headphones == Some(false)
-        && let Some(why) = headphone_evidence(
+        && let Some(why) = crate::audio::headphones::headphone_evidence(
             f.device.as_deref(),
             f.server.as_ref(),
             &req.headphone_patterns,

@@ -7,5 +7,6 @@ so the judges above are tested on every OS.
 pub mod consent;
 pub mod cpu;
 pub mod power;
+pub mod procs;
 pub mod reboot;
 pub mod winreg;

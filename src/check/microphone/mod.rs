@@ -620,7 +620,7 @@ fn judge_names(
         }
     }
     if req.allow_headset_mic == Some(false)
-        && let Some(why) = super::speaker::headphone_evidence(
+        && let Some(why) = crate::audio::headphones::headphone_evidence(
             Some(dev),
             if f.server_source().is_some() {
                 f.server.as_ref()

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, OsFamily};
-use crate::check::processes::ProcessFacts;
+use crate::os::procs::ProcessFacts;
 
 /// A process holding (or likely holding) the camera.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -124,7 +124,7 @@ pub fn find(device: Option<&str>, catalogue: &Catalogue) -> BusyFacts {
             holders,
         };
     }
-    let holders = crate::check::processes::scan()
+    let holders = crate::os::procs::scan()
         .map(|p| camera_apps_running(&p, catalogue))
         .unwrap_or_default();
     BusyFacts {
@@ -137,7 +137,7 @@ pub fn find(device: Option<&str>, catalogue: &Catalogue) -> BusyFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::processes::RunningProcess;
+    use crate::os::procs::RunningProcess;
 
     #[test]
     fn running_camera_apps_are_named() {
