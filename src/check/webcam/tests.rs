@@ -1,6 +1,7 @@
 //! Judge tests on recorded facts: pass, warn and fail for every rule.
 
 use super::*;
+use crate::catalogue::Catalogue;
 use crate::check::Check;
 use crate::model::Status;
 use crate::profile::Profile;
