@@ -1,0 +1,212 @@
+//! The command line: every command and option (clap).
+
+use super::*;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "examready",
+    version,
+    about = "Will this computer pass an online-proctored exam? Checks the system, running \
+             applications, network, microphone, speaker and webcam against the proctoring \
+             service's requirements, and says how to fix what fails.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit status: 0 ready, 1 not ready, 2 usage, profile or internal error, \
+                  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// When to use colour: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks (the default when no command is given).
+    Check(CheckArgs),
+    /// List the check modules: id, title, what each verifies.
+    Checks,
+    /// List the built-in requirement profiles.
+    Profiles,
+    /// Show a profile's resolved requirements.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run a network measurement server (GET /__down?bytes=N, POST /__up, UDP echo on the same
+    /// port number) for `examready check --server http://HOST:PORT`. Stops on Ctrl-C.
+    Serve(ServeArgs),
+    /// The past runs, one line each: time, profile, verdict, report id.
+    History,
+    /// What changed between two runs (default: the last two), new problems first.
+    Diff {
+        /// The older run: a report id from `examready history` or a JSON report file.
+        old: Option<String>,
+        /// The newer run (default: the latest saved run).
+        new: Option<String>,
+    },
+    /// Judge the facts of a saved JSON report again under a profile, without touching hardware.
+    Judge(JudgeArgs),
+    /// The manual checklist: what no program can verify before check-in.
+    Checklist {
+        /// Requirement profile: a built-in id or a .toml file.
+        #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
+        profile: String,
+    },
+}
+
+/// `examready serve`: where, and how long slow clients may take.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (TCP for HTTP and UDP for the echo, same port).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8765")]
+    pub listen: std::net::SocketAddr,
+    /// A request's headers must arrive within this (from the connection's start, or from the
+    /// previous answer on a kept-alive connection).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub header_timeout: std::time::Duration,
+    /// A connection on which nothing moves, either way, for this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub idle_timeout: std::time::Duration,
+    /// An upload whose body brings nothing for this long is answered 408 and closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub body_timeout: std::time::Duration,
+    /// Connections served at once (lowered to fit the open-file limit); at the cap the one
+    /// quiet longest is closed to make room.
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+}
+
+impl ServeArgs {
+    pub(super) fn limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections as usize,
+        }
+    }
+}
+
+pub(super) fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 500ms, 10s, 2m)"))?;
+    if d < std::time::Duration::from_millis(100) || d > std::time::Duration::from_secs(3600) {
+        return Err("a timeout must be between 100ms and 1h".into());
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JudgeArgs {
+    /// A JSON report written by `examready check --output r.json`, or the report id of a saved
+    /// run (see `examready history`).
+    #[arg(value_name = "FACTS.json|ID")]
+    pub file: PathBuf,
+    /// Judge under this profile (default: the report's own profile if built in, else onvue).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Print the JSON report on stdout (and nothing else there).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Also write the new report to FILE; the extension picks the format (.json, .html, .md).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The format of --output (overrides its extension), or, without --output, of stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<render::output::Format>,
+    /// Show the facts behind each result, passed items and the checklist too.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Print the resolved requirements of a built-in profile or a profile file (with what it
+    /// inherits through `extends`), grouped per section.
+    Show {
+        /// A built-in profile id (see `examready profiles`) or a .toml file.
+        name: String,
+        /// Print a complete TOML file a user can edit (it parses back to the same profile).
+        #[arg(long)]
+        toml: bool,
+    },
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CheckArgs {
+    /// Requirement profile: a built-in id (see `examready profiles`) or a .toml file.
+    #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
+    pub profile: String,
+    /// Run only these checks (comma-separated ids, see `examready checks`).
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these checks (comma-separated ids).
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Print the JSON report on stdout (and nothing else there).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the report to FILE; the extension picks the format (.json, .html, .md).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show the facts behind each result, passed items and the manual checklist too.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Shorter measurements (less accurate; for a quick look).
+    #[arg(long)]
+    pub quick: bool,
+    /// The format of --output (overrides its extension), or, without --output, of stdout.
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<render::output::Format>,
+    /// When the exam starts, local time: shows when check-in opens and when to re-check.
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub exam_at: Option<String>,
+    /// Compare with the previous saved run and show what changed.
+    #[arg(long, value_name = "last", value_parser = ["last"])]
+    pub compare: Option<String>,
+
+    /// Record this microphone instead of the default input (a name or part of it, as listed
+    /// in the microphone check's facts).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// Microphone check: you are asked to say a sentence, and your voice must rise clearly
+    /// above the room's noise.
+    #[arg(long)]
+    pub speak: bool,
+    /// Speaker check: play a short test tone you should hear.
+    #[arg(long)]
+    pub play_tone: bool,
+
+    /// Webcam to examine: its name, part of its name, or its index (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Save one webcam frame as a PNG image to FILE (only when asked).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Network measurement server (speaks GET /__down?bytes=N and POST /__up, e.g. one running
+    /// `examready serve`), instead of the profile's.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Also stream a paced upload at the profile's video bit rate for this long (e.g. 60s, 5m):
+    /// can this link carry webcam + screen for the whole exam?
+    #[arg(long, value_name = "DURATION", value_parser = parse_soak)]
+    pub soak: Option<std::time::Duration>,
+}
+
+pub(super) fn parse_soak(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 60s, 5m, 1h)"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(4 * 3600) {
+        return Err("the soak must last between 1 s and 4 h".into());
+    }
+    Ok(d)
+}
