@@ -68,6 +68,21 @@ pub fn jitter(samples: &[f64]) -> Option<f64> {
     Some(sum / (v.len() - 1) as f64)
 }
 
+/// The Wilson score interval of a proportion: `k` events in `n` trials at `z` standard errors
+/// (1.96 for 95 %), as fractions `(low, high)`; `None` without trials. Unlike `p ± z·√(p(1−p)/n)`
+/// it stays within 0–1 and does not collapse to a point when `k` is 0 or `n`.
+pub fn wilson(k: u32, n: u32, z: f64) -> Option<(f64, f64)> {
+    if n == 0 || k > n {
+        return None;
+    }
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
 /// `v` rounded to `places` decimals (half away from zero), as reports show figures.
 pub fn round_to(v: f64, places: i32) -> f64 {
     let p = 10f64.powi(places);
@@ -134,6 +149,27 @@ mod tests {
         // Out-of-range p is clamped.
         assert_eq!(percentile(&s, 150.0), Some(11.0));
         assert_eq!(percentile(&s, -5.0), Some(1.0));
+    }
+
+    #[test]
+    fn wilson_intervals_match_published_values() {
+        // Newcombe (1998), Statistics in Medicine 17:857, table I: 81/263 -> 0.2553-0.3662, and
+        // 0/10 -> 0-0.2775.
+        let (lo, hi) = wilson(81, 263, 1.96).unwrap();
+        assert!(
+            (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10, 1.96).unwrap();
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-4, "{lo} {hi}");
+        // 250 packets, 2 % lost: the interval is about 0.9-4.6 %, wider than +-1.2 pp above.
+        let (lo, hi) = wilson(5, 250, 1.96).unwrap();
+        assert!(
+            (lo - 0.0086).abs() < 5e-4 && (hi - 0.0460).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        assert_eq!(wilson(1, 0, 1.96), None);
+        assert_eq!(wilson(3, 2, 1.96), None);
     }
 
     #[test]

@@ -36,19 +36,22 @@ pub fn figures(f: &NetworkFacts, req: &NetworkRequirements) -> Vec<Figure> {
         out.push(
             Figure::new(LATENCY, "Latency", Some(lat.median), "ms", Better::Lower)
                 .maximum(req.max_latency_ms.map(|m| m.0))
+                .recommended(req.recommended_max_latency_ms.map(|m| m.0))
                 .steps("probe", 1.0, &f.latency_samples_ms),
         );
     }
     if let Some(j) = f.jitter_ms {
         out.push(
             Figure::new(JITTER, "Jitter", Some(j), "ms", Better::Lower)
-                .maximum(req.max_jitter_ms.map(|m| m.0)),
+                .maximum(req.max_jitter_ms.map(|m| m.0))
+                .recommended(req.recommended_max_jitter_ms.map(|m| m.0)),
         );
     }
     if let Some(loss) = f.loss_percent {
         out.push(
             Figure::new(LOSS, "Packet loss", Some(loss), "%", Better::Lower)
-                .maximum(req.max_loss_percent.map(|m| m.0)),
+                .maximum(req.max_loss_percent.map(|m| m.0))
+                .recommended(req.recommended_max_loss_percent.map(|m| m.0)),
         );
     }
     if let Some(inc) = f.loaded_latency_increase_ms {

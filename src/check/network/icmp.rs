@@ -1,11 +1,12 @@
-//! Packet loss by ICMP echo through an unprivileged ICMP socket (`SOCK_DGRAM`, `IPPROTO_ICMP`):
+//! Loss and latency by ICMP echo through an unprivileged ICMP socket (`SOCK_DGRAM`, `IPPROTO_ICMP`):
 //! Linux allows it for groups in `net.ipv4.ping_group_range`, macOS always. Never raw sockets,
 //! never privileges. Blocking; run it on a blocking thread.
 
 use std::net::IpAddr;
-use std::time::Duration;
 #[cfg(unix)]
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use super::echo::{EchoPlan, EchoRun};
 
 /// Payload marker, so only our own echoes count.
 #[cfg_attr(not(unix), allow(dead_code))]
@@ -24,9 +25,9 @@ fn checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// Send `n` echo requests to `target` over `span`; `(sent, received)`.
+/// Send the plan's echo requests to `target` and time the answers.
 #[cfg(unix)]
-pub fn loss(target: IpAddr, n: u32, span: Duration) -> Result<(u32, u32), String> {
+pub fn echo(target: IpAddr, plan: &EchoPlan) -> Result<EchoRun, String> {
     let v4 = target.is_ipv4();
     let (domain, proto, req_type, rep_type) = if v4 {
         (libc::AF_INET, libc::IPPROTO_ICMP, 8u8, 0u8)
@@ -92,22 +93,21 @@ pub fn loss(target: IpAddr, n: u32, span: Duration) -> Result<(u32, u32), String
             std::io::Error::last_os_error()
         ));
     }
-    let token = (std::process::id() as u32).wrapping_mul(2654435761)
-        ^ std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+    let token = super::echo::token();
     let start = Instant::now();
-    let interval = span.as_secs_f64() / n as f64;
-    let mut seen = vec![false; n as usize];
-    let mut send_times = vec![start; n as usize];
-    let (mut sent, mut got) = (0u32, 0u32);
+    let due = |k: u32| start + plan.interval * k;
+    let mut run = EchoRun::default();
+    let mut send_times: Vec<Instant> = Vec::new();
+    let mut got = 0u32;
     let mut max_rtt = Duration::ZERO;
     let mut grace_until: Option<Instant> = None;
     let mut buf = [0u8; 1500];
     loop {
-        let now = Instant::now();
-        while sent < n && start + Duration::from_secs_f64(interval * sent as f64) <= now {
+        if plan.stopped() {
+            break;
+        }
+        let sent = run.sent();
+        if sent < plan.count && due(sent) <= Instant::now() {
             let mut pkt = [0u8; 64];
             pkt[0] = req_type;
             pkt[6..8].copy_from_slice(&(sent as u16).to_be_bytes());
@@ -116,29 +116,27 @@ pub fn loss(target: IpAddr, n: u32, span: Duration) -> Result<(u32, u32), String
             pkt[16..20].copy_from_slice(&sent.to_be_bytes());
             let c = checksum(&pkt);
             pkt[2..4].copy_from_slice(&c.to_be_bytes());
-            send_times[sent as usize] = Instant::now();
+            send_times.push(Instant::now());
+            run.rtt_ms.push(None);
             // SAFETY: sending from a live buffer on our connected socket.
             let r = unsafe { libc::send(fd.0, pkt.as_ptr().cast(), pkt.len(), 0) };
             if r < 0 {
                 let e = std::io::Error::last_os_error();
                 return Err(format!("sending ICMP echo to {target} failed: {e}"));
             }
-            sent += 1;
+            continue;
         }
-        if sent == n && grace_until.is_none() {
-            grace_until = Some(
-                Instant::now()
-                    + (max_rtt * 3).clamp(Duration::from_millis(300), Duration::from_secs(1)),
-            );
+        if run.sent() == plan.count && grace_until.is_none() {
+            grace_until = Some(Instant::now() + super::echo::grace(max_rtt));
         }
-        if got == n || grace_until.is_some_and(|g| Instant::now() >= g) {
+        if got == plan.count || grace_until.is_some_and(|g| Instant::now() >= g) {
             break;
         }
-        let wake = grace_until.unwrap_or(start + Duration::from_secs_f64(interval * sent as f64));
-        let wait_ms = wake
-            .saturating_duration_since(Instant::now())
-            .as_millis()
-            .min(1000) as libc::c_int;
+        // Wake for the next packet, the end of the grace, or at least every 50 ms to see a stop.
+        let wake = grace_until
+            .unwrap_or(due(run.sent()))
+            .min(Instant::now() + Duration::from_millis(50));
+        let wait_ms = wake.saturating_duration_since(Instant::now()).as_millis() as libc::c_int;
         let mut pfd = libc::pollfd {
             fd: fd.0,
             events: libc::POLLIN,
@@ -169,23 +167,26 @@ pub fn loss(target: IpAddr, n: u32, span: Duration) -> Result<(u32, u32), String
             && msg[12..16] == token.to_be_bytes()
         {
             let seq = u32::from_be_bytes([msg[16], msg[17], msg[18], msg[19]]) as usize;
-            if seq < seen.len() && !seen[seq] {
-                seen[seq] = true;
+            if let Some(slot @ None) = run.rtt_ms.get_mut(seq) {
+                let rtt = send_times[seq].elapsed();
+                max_rtt = max_rtt.max(rtt);
+                let rtt_ms = rtt.as_secs_f64() * 1000.0;
+                *slot = Some(rtt_ms);
+                plan.report(rtt_ms);
                 got += 1;
-                max_rtt = max_rtt.max(send_times[seq].elapsed());
             }
         }
     }
-    if got == 0 {
+    if got == 0 && !run.rtt_ms.is_empty() {
         return Err(format!(
             "no ICMP echo came back from {target}: ICMP may be filtered (loss is not assumed to be 100 %)"
         ));
     }
-    Ok((sent, got))
+    Ok(run)
 }
 
 #[cfg(not(unix))]
-pub fn loss(_: IpAddr, _: u32, _: Duration) -> Result<(u32, u32), String> {
+pub fn echo(_: IpAddr, _: &EchoPlan) -> Result<EchoRun, String> {
     Err("ICMP echo without privileges is not available on this system".into())
 }
 

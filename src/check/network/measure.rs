@@ -12,6 +12,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, sleep, sleep_until, timeout, timeout_at};
 use tokio_rustls::rustls;
 
+use super::echo::{EchoPlan, EchoRun};
 use super::link;
 use super::{
     DEFAULT_SERVER, EndpointFacts, EndpointSpec, EndpointStatus, Goodput, NetworkFacts,
@@ -28,7 +29,7 @@ mod transfer;
 mod upload;
 
 use http::*;
-pub use loss::udp_loss;
+pub use loss::udp_echo;
 use reach::*;
 use soak::*;
 pub use transfer::per_second;
@@ -37,8 +38,16 @@ use upload::*;
 
 /// Longest wait for one step (DNS, connect, TLS handshake, a response's headers).
 const STEP: Duration = Duration::from_secs(3);
-/// A transfer that receives nothing for this long has stalled.
+/// A link that moves nothing, on any stream, for this long has stalled.
 const STALL: Duration = Duration::from_millis(1500);
+/// One stream may wait this long for the link (behind a deep queue, other streams ahead of it)
+/// before it counts as broken; the link's own stall is judged on all streams together.
+const STREAM_STALL: Duration = Duration::from_secs(10);
+/// An HTTP probe that took this much longer than the median waited for a TCP retransmission
+/// (Linux's minimum retransmission timeout is 200 ms, Windows' 300 ms).
+const RETRANSMIT_MS: f64 = 200.0;
+/// Latency probes under load: every 100 ms by echo, every 250 ms by HTTP.
+const ECHO_LOADED_INTERVAL: Duration = Duration::from_millis(100);
 /// Bytes asked for per download request and sent per upload request (cut at the end).
 const DOWN_REQUEST_BYTES: u64 = 50_000_000;
 const UP_REQUEST_BYTES: u64 = 25_000_000;
@@ -52,6 +61,9 @@ pub struct Params {
     pub endpoints: Vec<EndpointSpec>,
     pub quick: bool,
     pub transfer: Duration,
+    /// With `--quick`, a transfer runs on past `transfer` (up to this) while latency under load
+    /// still rises; otherwise equal to `transfer`.
+    pub max_transfer: Duration,
     pub streams: u32,
     pub probes: u32,
     pub probe_interval: Duration,
@@ -71,10 +83,11 @@ impl Params {
             .unwrap_or_else(|| DEFAULT_SERVER.to_string());
         let server = parse_server_url(&server).map_err(|e| anyhow::anyhow!(e))?;
         let quick = opts.quick;
+        let full = req.test_seconds.map_or(5.0, |s| s.0);
         let transfer = if quick {
-            req.quick_test_seconds.map_or(1.5, |s| s.0)
+            req.quick_test_seconds.map_or(1.5, |s| s.0).min(full)
         } else {
-            req.test_seconds.map_or(5.0, |s| s.0)
+            full
         };
         let probes = req.latency_probes.map_or(20, |p| p.0);
         let probes = if quick {
@@ -87,6 +100,7 @@ impl Params {
             endpoints: req.endpoints.clone(),
             quick,
             transfer: Duration::from_secs_f64(transfer),
+            max_transfer: Duration::from_secs_f64(full),
             streams: req.streams.map_or(4, |s| s.0),
             probes,
             probe_interval: Duration::from_millis(if quick { 80 } else { 150 }),
@@ -127,6 +141,8 @@ pub fn probe(req: &super::NetworkRequirements, ctx: &ProbeContext) -> anyhow::Re
         quick: params.quick,
         endpoints: vec![],
         latency_ms: None,
+        latency_method: None,
+        latency_probes_excluded: 0,
         tcp_connect_ms: None,
         jitter_ms: None,
         latency_samples_ms: vec![],
@@ -137,8 +153,11 @@ pub fn probe(req: &super::NetworkRequirements, ctx: &ProbeContext) -> anyhow::Re
         streams: params.streams,
         transfer_seconds: params.transfer.as_secs_f64(),
         warmup_seconds: params.warmup(),
+        download_seconds: None,
+        upload_seconds: None,
         loaded_latency_ms: None,
         loaded_latency_increase_ms: None,
+        loaded_latency_settled: None,
         loss_percent: None,
         loss_method: None,
         loss_packets_sent: None,
@@ -261,7 +280,7 @@ async fn measure_server(
         (http, tcp)
     };
     let idle_span = p.probe_interval * p.probes;
-    let loss = async {
+    let echo = async {
         // A UDP echo where the server offers one, else ICMP echo where the OS allows it
         // unprivileged; otherwise the reasons, never a number.
         let mut reasons = Vec::new();
@@ -269,11 +288,12 @@ async fn measure_server(
             Ok((a, _)) => a.clone(),
             Err(e) => return Err(e.clone()),
         };
+        let plan = EchoPlan::spread(p.loss_packets, idle_span);
         match udp_port {
             Some(port) => {
                 let target = SocketAddr::new(addrs[0].ip(), port);
-                match udp_loss(target, p.loss_packets, idle_span).await {
-                    Ok((sent, got)) => return Ok(("udp-echo", sent, got)),
+                match udp_echo(target, &plan).await {
+                    Ok(run) => return Ok((Echo::Udp(target), run)),
                     Err(e) => reasons.push(format!("the UDP echo failed: {e}")),
                 }
             }
@@ -283,72 +303,148 @@ async fn measure_server(
             )),
         }
         let ip = addrs[0].ip();
-        let n = p.loss_packets;
-        match tokio::task::spawn_blocking(move || super::icmp::loss(ip, n, idle_span)).await {
-            Ok(Ok((sent, got))) => return Ok(("icmp", sent, got)),
+        match tokio::task::spawn_blocking(move || super::icmp::echo(ip, &plan)).await {
+            Ok(Ok(run)) => return Ok((Echo::Icmp(ip), run)),
             Ok(Err(e)) => reasons.push(format!("ICMP echo: {e}")),
             Err(e) => reasons.push(format!("ICMP echo: {e}")),
         }
         Err(reasons.join("; "))
     };
-    let ((http, tcp), loss) = tokio::join!(idle, loss);
-    facts.latency_ms = Spread::of(&http);
+    let ((http, tcp), echo) = tokio::join!(idle, echo);
     facts.tcp_connect_ms = Spread::of(&tcp);
-    facts.jitter_ms = crate::stats::jitter(&http).map(round2);
-    facts.latency_samples_ms = http;
-    match loss {
-        Ok((method, sent, got)) => {
-            facts.loss_percent = Some(round2(100.0 * (sent - got) as f64 / sent as f64));
-            facts.loss_method = Some(method.into());
-            facts.loss_packets_sent = Some(sent);
-            facts.loss_packets_received = Some(got);
-        }
-        Err(e) => facts.loss_not_measured_reason = Some(format!("{e}; loss is never guessed")),
-    }
+    let loaded_by = idle_figures(p, &http, echo, facts);
 
     let idle_median = facts.latency_ms.map(|s| s.median);
     let mut loaded = Vec::new();
+    let mut settled = Vec::new();
     // Download, then upload, each with latency probes running alongside.
     let budget_ok = |ctx: &ProbeContext| ctx.remaining() > p.transfer + Duration::from_millis(1500);
-    if budget_ok(ctx) {
-        let r = transfer(ctx, p, Direction::Down, &c, &probe_url, &addrs, &tls, proxy).await;
-        facts.download_mbps = r.goodput;
-        facts.download_error = r.error;
+    for dir in [Direction::Down, Direction::Up] {
+        let (rate, error, seconds) = match dir {
+            Direction::Down => (
+                &mut facts.download_mbps,
+                &mut facts.download_error,
+                &mut facts.download_seconds,
+            ),
+            Direction::Up => (
+                &mut facts.upload_mbps,
+                &mut facts.upload_error,
+                &mut facts.upload_seconds,
+            ),
+        };
+        if !budget_ok(ctx) {
+            *error = Some("not measured: the module ran out of time".into());
+            continue;
+        }
+        let probes = Probes {
+            by: loaded_by,
+            client: &c,
+            url: &probe_url,
+            proxy,
+        };
+        let r = transfer(ctx, p, dir, &probes, &addrs, &tls, proxy).await;
+        *rate = r.goodput;
+        *error = r.error;
+        *seconds = Some(round2(r.seconds));
         loaded.extend(r.loaded);
-    } else {
-        facts.download_error = Some("not measured: the module ran out of time".into());
-    }
-    if budget_ok(ctx) {
-        let r = transfer(ctx, p, Direction::Up, &c, &probe_url, &addrs, &tls, proxy).await;
-        facts.upload_mbps = r.goodput;
-        facts.upload_error = r.error;
-        loaded.extend(r.loaded);
-    } else {
-        facts.upload_error = Some("not measured: the module ran out of time".into());
+        settled.extend(r.settled);
     }
     facts.loaded_latency_ms = Spread::of(&loaded);
+    facts.loaded_latency_settled = (!settled.is_empty()).then(|| settled.iter().all(|s| *s));
     if let (Some(l), Some(i)) = (facts.loaded_latency_ms, idle_median) {
         facts.loaded_latency_increase_ms = Some(round2((l.median - i).max(0.0)));
     }
     if let Some((secs, mbps)) = p.soak {
-        facts.soak = Some(
-            soak(
-                ctx,
-                p,
-                secs,
-                mbps,
-                &c,
-                &probe_url,
-                &addrs,
-                &tls,
-                proxy,
-                idle_median,
-            )
-            .await,
-        );
+        let probes = Probes {
+            by: loaded_by,
+            client: &c,
+            url: &probe_url,
+            proxy,
+        };
+        facts.soak = Some(soak(ctx, p, secs, mbps, &probes, &addrs, &tls, idle_median).await);
     }
 }
 
+/// Idle latency, jitter and loss from the echo run where one answered, else latency and jitter
+/// from the HTTP probes without those that waited for a retransmission. Returns how latency
+/// under load is probed: the same way.
+fn idle_figures(
+    p: &Params,
+    http: &[f64],
+    echo: Result<(Echo, EchoRun), String>,
+    facts: &mut NetworkFacts,
+) -> Option<Echo> {
+    match echo {
+        Ok((how, run)) if run.received() > 0 => {
+            let (sent, got) = (run.sent(), run.received());
+            facts.loss_percent = Some(round2(100.0 * (sent - got) as f64 / sent as f64));
+            facts.loss_method = Some(how.method().into());
+            facts.loss_packets_sent = Some(sent);
+            facts.loss_packets_received = Some(got);
+            // The median and 95th percentile of every answer; the jitter between answers as
+            // far apart as the probes (`latency_probes`) would be.
+            let all: Vec<f64> = run.rtts().into_iter().map(round2).collect();
+            let step = (sent / p.probes.max(1)).max(1) as usize;
+            let spaced: Vec<f64> = run.every(step).into_iter().map(round2).collect();
+            facts.latency_ms = Spread::of(&all);
+            facts.jitter_ms = crate::stats::jitter(&spaced).map(round2);
+            facts.latency_samples_ms = spaced;
+            facts.latency_method = Some(how.method().into());
+            Some(how)
+        }
+        other => {
+            if let Err(e) = other {
+                facts.loss_not_measured_reason = Some(format!("{e}; loss is never guessed"));
+            }
+            let (kept, excluded) = without_retransmissions(http);
+            facts.latency_ms = Spread::of(&kept);
+            facts.jitter_ms = crate::stats::jitter(&kept).map(round2);
+            facts.latency_probes_excluded = excluded;
+            facts.latency_method = (!kept.is_empty()).then(|| "http".into());
+            facts.latency_samples_ms = kept;
+            None
+        }
+    }
+}
+
+/// HTTP latency samples without those that waited for a TCP retransmission (at least
+/// [`RETRANSMIT_MS`] above the median), and how many were left out.
+pub fn without_retransmissions(samples: &[f64]) -> (Vec<f64>, u32) {
+    let Some(median) = crate::stats::median(samples) else {
+        return (vec![], 0);
+    };
+    let kept: Vec<f64> = samples
+        .iter()
+        .copied()
+        .filter(|&s| s < median + RETRANSMIT_MS)
+        .collect();
+    let excluded = (samples.len() - kept.len()) as u32;
+    (kept, excluded)
+}
+
+/// An echo that answered in the idle phase, to probe latency under load with.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Echo {
+    Udp(SocketAddr),
+    Icmp(std::net::IpAddr),
+}
+
+impl Echo {
+    fn method(self) -> &'static str {
+        match self {
+            Echo::Udp(_) => "udp-echo",
+            Echo::Icmp(_) => "icmp",
+        }
+    }
+}
+
+/// How latency is probed while the line is loaded.
+pub(super) struct Probes<'a> {
+    by: Option<Echo>,
+    client: &'a reqwest::Client,
+    url: &'a Url,
+    proxy: Option<&'a str>,
+}
 fn host_port(u: &Url) -> String {
     format!(
         "{}:{}",

@@ -21,6 +21,7 @@ What it measures (method: `docs` in the README's network section):
 The probe only gathers facts ([`NetworkFacts`]); [`judge`] turns them into findings.
 */
 
+mod echo;
 mod figures;
 mod icmp;
 mod judge;
@@ -155,12 +156,22 @@ pub struct NetworkRequirements {
     pub min_upload_mbps: Option<Mbps>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_upload_mbps: Option<Mbps>,
+    /// Idle latency (median) above this fails; above the recommendation warns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_latency_ms: Option<Millis>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_max_latency_ms: Option<Millis>,
+    /// Jitter above this fails; above the recommendation warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_jitter_ms: Option<Millis>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_max_jitter_ms: Option<Millis>,
+    /// Loss above this fails (when its 95 % interval is above it too); above the recommendation
+    /// warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss_percent: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_max_loss_percent: Option<Percent>,
     /// Above this increase of latency under load: a warning (bufferbloat).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loaded_latency_increase_ms: Option<Millis>,
@@ -301,12 +312,21 @@ pub struct NetworkFacts {
     /// Whether `--quick` shortened the measurement.
     pub quick: bool,
     pub endpoints: Vec<EndpointFacts>,
-    /// Idle round trip of a 0-byte HTTP request on a kept-alive connection.
+    /// Idle round trip: of the echo packets (UDP echo or ICMP) where an echo answers, else of a
+    /// 0-byte HTTP request on a kept-alive connection (see `latency_method`).
     pub latency_ms: Option<Spread>,
+    /// How latency (idle and loaded) was measured: `udp-echo`, `icmp` or `http`; null when not.
+    #[serde(default)]
+    pub latency_method: Option<String>,
+    /// HTTP latency probes left out of latency and jitter: each waited at least 200 ms longer
+    /// than the median, for a TCP retransmission of a lost packet (that loss is not latency).
+    #[serde(default)]
+    pub latency_probes_excluded: u32,
     /// Idle TCP connect (handshake) time to the server.
     pub tcp_connect_ms: Option<Spread>,
-    /// Mean |difference| of consecutive idle latency samples.
+    /// Mean |difference| of consecutive idle latency samples (taken about 150 ms apart).
     pub jitter_ms: Option<f64>,
+    /// The idle latency samples the jitter compares, in the order taken.
     pub latency_samples_ms: Vec<f64>,
     pub download_mbps: Option<Goodput>,
     pub upload_mbps: Option<Goodput>,
@@ -314,11 +334,21 @@ pub struct NetworkFacts {
     pub download_error: Option<String>,
     pub upload_error: Option<String>,
     pub streams: u32,
-    /// Seconds per transfer, warm-up included, and the warm-up discarded.
+    /// Seconds per transfer planned (the least; `--quick` lengthens a transfer until latency
+    /// under load stops rising), warm-up included, and the warm-up discarded.
     pub transfer_seconds: f64,
     pub warmup_seconds: f64,
+    /// How long the download and the upload actually ran.
+    #[serde(default)]
+    pub download_seconds: Option<f64>,
+    #[serde(default)]
+    pub upload_seconds: Option<f64>,
     pub loaded_latency_ms: Option<Spread>,
     pub loaded_latency_increase_ms: Option<f64>,
+    /// Whether latency under load had stopped rising when the transfers ended (false: the queue
+    /// was still filling, so the loaded figures may be low); null without loaded samples.
+    #[serde(default)]
+    pub loaded_latency_settled: Option<bool>,
     /// Round-trip packet loss; null when not measured (then see the reason).
     pub loss_percent: Option<f64>,
     /// `udp-echo` or `icmp`; null when not measured.

@@ -1,9 +1,12 @@
-//! Packet loss: a burst of UDP echo packets to the server's echo port.
+//! The UDP echo run: numbered datagrams to the measurement server's echo port, each answer timed
+//! (loss and latency from one run; see [`super::super::echo`]).
 
+use super::super::echo::{EchoPlan, EchoRun, grace, token};
 use super::*;
 
-/// Send `n` numbered datagrams to a UDP echo over `span` and count the answers.
-pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32, u32), String> {
+/// Send the plan's datagrams to a UDP echo and time the answers. A run with no answer at all is an
+/// error (a firewall, or nothing listening), never "100 % loss".
+pub async fn udp_echo(target: SocketAddr, plan: &EchoPlan) -> Result<EchoRun, String> {
     let bind: SocketAddr = if target.is_ipv4() {
         "0.0.0.0:0".parse().expect("literal")
     } else {
@@ -15,54 +18,46 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
     sock.connect(target)
         .await
         .map_err(|e| format!("cannot reach {target} over UDP: {e}"))?;
-    let token: u32 = (std::process::id() ^ (Instant::now().elapsed().as_nanos() as u32))
-        .wrapping_mul(2654435761)
-        ^ (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0));
-    let mut seen = vec![false; n as usize];
-    let mut got = 0u32;
+    let token = token();
+    let mut run = EchoRun::default();
+    let mut send_times: Vec<Instant> = Vec::new();
     let start = Instant::now();
-    let interval = span.as_secs_f64() / n as f64;
-    let mut sent = 0u32;
+    let due = |k: u32| start + plan.interval * k;
     let mut max_rtt = Duration::ZERO;
-    let mut send_times = vec![start; n as usize];
     let mut buf = [0u8; 2048];
     let mut refused = 0u32;
+    let mut got = 0u32;
     let mut grace_until: Option<Instant> = None;
     loop {
-        let now = Instant::now();
+        if plan.stopped() {
+            break;
+        }
         // Send every packet now due.
-        while sent < n && start + Duration::from_secs_f64(interval * sent as f64) <= now {
+        let sent = run.sent();
+        if sent < plan.count && due(sent) <= Instant::now() {
             let mut pkt = [0u8; 64];
             pkt[..4].copy_from_slice(UDP_ECHO_MAGIC);
             pkt[4..8].copy_from_slice(&token.to_be_bytes());
             pkt[8..12].copy_from_slice(&sent.to_be_bytes());
-            send_times[sent as usize] = Instant::now();
+            send_times.push(Instant::now());
+            run.rtt_ms.push(None);
             match sock.send(&pkt).await {
                 Ok(_) => {}
                 Err(e) if port_unreachable(&e) => refused += 1,
                 Err(e) => return Err(format!("sending to {target} failed: {e}")),
             }
-            sent += 1;
+            continue;
         }
-        if sent == n && grace_until.is_none() {
-            grace_until = Some(
-                Instant::now()
-                    + (max_rtt * 3).clamp(Duration::from_millis(300), Duration::from_secs(1)),
-            );
+        if run.sent() == plan.count && grace_until.is_none() {
+            grace_until = Some(Instant::now() + grace(max_rtt));
         }
-        if got == n {
+        if got == plan.count || grace_until.is_some_and(|g| Instant::now() >= g) {
             break;
         }
-        let wake = match grace_until {
-            Some(g) => g,
-            None => start + Duration::from_secs_f64(interval * sent as f64),
-        };
-        if grace_until.is_some_and(|g| Instant::now() >= g) {
-            break;
-        }
+        // Wake for the next packet, the end of the grace, or at least every 50 ms to see a stop.
+        let wake = grace_until
+            .unwrap_or(due(run.sent()))
+            .min(Instant::now() + Duration::from_millis(50));
         match timeout_at(wake, sock.recv(&mut buf)).await {
             Err(_) => {}
             Ok(Err(e)) if port_unreachable(&e) => refused += 1,
@@ -70,10 +65,12 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
             Ok(Ok(len)) => {
                 if len >= 12 && &buf[..4] == UDP_ECHO_MAGIC && buf[4..8] == token.to_be_bytes() {
                     let seq = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]) as usize;
-                    if seq < seen.len() && !seen[seq] {
-                        seen[seq] = true;
+                    if let Some(slot @ None) = run.rtt_ms.get_mut(seq) {
+                        let rtt = send_times[seq].elapsed();
+                        max_rtt = max_rtt.max(rtt);
+                        *slot = Some(ms(rtt));
+                        plan.report(ms(rtt));
                         got += 1;
-                        max_rtt = max_rtt.max(send_times[seq].elapsed());
                     }
                 }
             }
@@ -84,12 +81,12 @@ pub async fn udp_loss(target: SocketAddr, n: u32, span: Duration) -> Result<(u32
             "nothing listens on UDP {target} (port unreachable)"
         ));
     }
-    if got == 0 {
+    if got == 0 && !run.rtt_ms.is_empty() {
         return Err(format!(
             "no echo came back from UDP {target}: a firewall may block UDP (loss is not assumed to be 100 %)"
         ));
     }
-    Ok((sent, got))
+    Ok(run)
 }
 
 /// An ICMP "port unreachable" on a connected UDP socket: ECONNREFUSED on Unix, WSAECONNRESET

@@ -8,32 +8,25 @@ pub(super) async fn soak(
     p: &Params,
     secs: Duration,
     mbps: f64,
-    probe_client: &reqwest::Client,
-    probe_url: &Url,
+    probes: &Probes<'_>,
     addrs: &Result<(Vec<SocketAddr>, f64), String>,
     tls: &Result<Arc<rustls::ClientConfig>, String>,
-    proxy: Option<&str>,
     idle_median: Option<f64>,
 ) -> SoakFacts {
     let secs = secs.min(ctx.remaining().saturating_sub(Duration::from_secs(2)));
     let counter = AtomicU64::new(0);
     let start = Instant::now();
     let end = start + secs;
+    let live = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut error = None;
     let up = async {
         match addrs {
             Ok((a, _)) => {
                 match timeout_at(
                     end,
-                    upload_stream(
-                        &p.server,
-                        &p.url("__up"),
-                        a,
-                        tls,
-                        &counter,
-                        &LastData::new(start),
-                        Some(mbps),
-                    ),
+                    upload_stream(&p.server, &p.url("__up"), a, tls, &counter, Some(mbps)),
                 )
                 .await
                 {
@@ -44,17 +37,28 @@ pub(super) async fn soak(
             Err(e) => Some(e.clone()),
         }
     };
-    let sampler = sample_counter(&counter, start, end, |samples| {
-        if samples.len() % 10 == 1 {
-            ctx.progress(&format!(
-                "soak {:.0}/{:.0} s at {mbps} Mbps",
-                samples[samples.len() - 1].0,
-                secs.as_secs_f64()
-            ));
-        }
-    });
-    let loaded = loaded_probes(probe_client, probe_url, end, proxy);
-    let (e, samples, loaded) = tokio::join!(up, sampler, loaded);
+    let sampler = async {
+        let samples = sample_counter(
+            &counter,
+            start,
+            |t| t + 1e-6 >= secs.as_secs_f64(),
+            |samples| {
+                if samples.len() % 10 == 1 {
+                    ctx.progress(&format!(
+                        "soak {:.0}/{:.0} s at {mbps} Mbps",
+                        samples[samples.len() - 1].0,
+                        secs.as_secs_f64()
+                    ));
+                }
+            },
+        )
+        .await;
+        stop.store(true, Ordering::Relaxed);
+        let _ = stop_tx.send(true);
+        samples
+    };
+    let loaded = loaded_probes(probes, stop.clone(), stop_rx, live.clone());
+    let (e, samples, ()) = tokio::join!(up, sampler, loaded);
     if let Some(e) = e {
         error = Some(format!(
             "the paced upload to {} broke: {e}",
@@ -63,6 +67,13 @@ pub(super) async fn soak(
     }
     let series = per_second(&samples, 0.0);
     let stalls = series.iter().filter(|&&r| r < mbps * 0.5).count() as u32;
+    let loaded: Vec<f64> = live
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .map(round2)
+        .collect();
     let latency = Spread::of(&loaded);
     SoakFacts {
         seconds: secs.as_secs_f64(),

@@ -7,31 +7,63 @@ pub(super) struct TransferResult {
     pub(super) goodput: Option<Goodput>,
     pub(super) error: Option<String>,
     pub(super) loaded: Vec<f64>,
+    /// Whether the loaded latency had stopped rising at the end; None without samples.
+    pub(super) settled: Option<bool>,
+    /// How long the transfer ran.
+    pub(super) seconds: f64,
 }
 
-/// Read the byte counter every 100 ms from `start` until `end`: `(seconds, bytes)` samples,
-/// starting with `(0, 0)`. `report` sees the samples so far after each reading (live progress).
+/// Read the byte counter every 100 ms from `start` until `done(seconds so far)`: `(seconds,
+/// bytes)` samples, starting with `(0, 0)`. `report` sees the samples so far after each reading
+/// (live progress).
 pub(super) async fn sample_counter(
     counter: &AtomicU64,
     start: Instant,
-    end: Instant,
+    mut done: impl FnMut(f64) -> bool,
     mut report: impl FnMut(&[(f64, u64)]),
 ) -> Vec<(f64, u64)> {
     let mut samples = vec![(0.0, 0u64)];
     let mut tick = start;
     loop {
         tick += Duration::from_millis(100);
-        if tick > end {
+        sleep_until(tick).await;
+        let t = (tick - start).as_secs_f64();
+        samples.push((t, counter.load(Ordering::Relaxed)));
+        report(&samples);
+        if done(t) {
             break;
         }
-        sleep_until(tick).await;
-        samples.push((
-            (tick - start).as_secs_f64(),
-            counter.load(Ordering::Relaxed),
-        ));
-        report(&samples);
     }
     samples
+}
+
+/// The longest time (s) the counter stood still after it first moved, the end included: how
+/// long the whole link, every stream together, moved nothing.
+pub fn longest_pause(samples: &[(f64, u64)]) -> f64 {
+    let Some(first) = samples.iter().position(|s| s.1 > 0) else {
+        return 0.0;
+    };
+    let mut longest: f64 = 0.0;
+    let mut since = samples[first].0;
+    for w in samples[first..].windows(2) {
+        if w[1].1 > w[0].1 {
+            since = w[1].0;
+        }
+        longest = longest.max(w[1].0 - since);
+    }
+    longest
+}
+
+/// Whether latency samples (in the order taken) have stopped rising: the median of the last
+/// `window` is at most 10 % (+ 2 ms) above the median of the `window` before.
+pub fn settled(samples: &[f64], window: usize) -> bool {
+    let n = samples.len();
+    if window == 0 || n < 2 * window {
+        return false;
+    }
+    let last = crate::stats::median(&samples[n - window..]).unwrap_or(0.0);
+    let before = crate::stats::median(&samples[n - 2 * window..n - window]).unwrap_or(0.0);
+    last <= before * 1.1 + 2.0
 }
 
 /// Goodput per second from cumulative `(seconds, bytes)` samples, from `warmup` to the last
@@ -67,13 +99,11 @@ pub fn per_second(samples: &[(f64, u64)], warmup: f64) -> Vec<f64> {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn transfer(
     ctx: &ProbeContext,
     p: &Params,
     dir: Direction,
-    probe_client: &reqwest::Client,
-    probe_url: &Url,
+    probes: &Probes<'_>,
     addrs: &Result<(Vec<SocketAddr>, f64), String>,
     tls: &Result<Arc<rustls::ClientConfig>, String>,
     proxy: Option<&str>,
@@ -85,10 +115,10 @@ pub(super) async fn transfer(
     };
     let counter = AtomicU64::new(0);
     let start = Instant::now();
-    let end = start + p.transfer;
-    let errors = std::sync::Mutex::new(Vec::<(u32, String)>::new());
-    let lasts: Vec<LastData> = (0..p.streams).map(|_| LastData::new(start)).collect();
-    let lasts = &lasts;
+    let errors = std::sync::Mutex::new(Vec::<String>::new());
+    let live = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let streams = async {
         let futs = (0..p.streams).map(|i| {
             let counter = &counter;
@@ -98,92 +128,91 @@ pub(super) async fn transfer(
                 sleep(Duration::from_millis(50) * i).await;
                 let r = match dir {
                     Direction::Down => match client() {
-                        Ok(c) => {
-                            download_stream(
-                                &c,
-                                &p.url("__down"),
-                                counter,
-                                &lasts[i as usize],
-                                proxy,
-                            )
-                            .await
-                        }
+                        Ok(c) => download_stream(&c, &p.url("__down"), counter, proxy).await,
                         Err(e) => Err(e),
                     },
                     Direction::Up => match addrs {
                         Ok((a, _)) => {
-                            upload_stream(
-                                &p.server,
-                                &p.url("__up"),
-                                a,
-                                tls,
-                                counter,
-                                &lasts[i as usize],
-                                None,
-                            )
-                            .await
+                            upload_stream(&p.server, &p.url("__up"), a, tls, counter, None).await
                         }
                         Err(e) => Err(e.clone()),
                     },
                 };
                 if let Err(e) = r {
-                    errors
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((i, e));
+                    errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
                 }
             }
         });
-        let _ = timeout_at(end, join_all(futs)).await;
+        let mut stopped = stop_rx.clone();
+        tokio::select! {
+            _ = join_all(futs) => {}
+            _ = stopped.wait_for(|s| *s) => {}
+        }
     };
-    let sampler = sample_counter(&counter, start, end, |samples| {
-        if samples.len() % 5 == 0 && samples.len() > 10 {
-            let (t, b) = samples[samples.len() - 1];
-            let (t0, b0) = samples[samples.len() - 11];
-            let rate = (b - b0) as f64 * 8.0 / 1e6 / (t - t0);
-            ctx.progress(&format!("{label} {rate:.1} Mbps"));
-        }
-    });
-    let loaded = loaded_probes(probe_client, probe_url, end, proxy);
-    let ((), samples, loaded) = tokio::join!(streams, sampler, loaded);
-    let series = per_second(&samples, p.warmup());
-    let mut errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    // A stream still open at the end that got nothing for a while has stalled too.
-    for (i, last) in lasts.iter().enumerate() {
-        let quiet = end.saturating_duration_since(last.get());
-        if quiet >= STALL && !errs.iter().any(|(j, _)| *j == i as u32) {
-            errs.push((
-                i as u32,
-                format!(
-                    "stalled: no data moved in the last {:.1} s of the test",
-                    quiet.as_secs_f64()
-                ),
-            ));
-        }
-    }
-    let errs: Vec<String> = errs.into_iter().map(|(_, e)| e).collect();
-    let total = counter.load(Ordering::Relaxed);
-    let error = errs.first().map(|e| {
-        format!(
-            "{label} from {} broke on {} of {} streams ({} received before): {e}",
-            host_port(&p.server),
-            errs.len(),
-            p.streams,
-            human_bytes(total)
-        )
-        .replace(
-            " received before",
-            if dir == Direction::Up {
-                " sent before"
-            } else {
-                " received before"
+    // --quick runs on (up to the full length) while latency under load still rises.
+    let window = if probes.by.is_some() { 5 } else { 3 };
+    let (least, most) = (p.transfer.as_secs_f64(), p.max_transfer.as_secs_f64());
+    let sampler = async {
+        let samples = sample_counter(
+            &counter,
+            start,
+            |t| {
+                t + 1e-6 >= least
+                    && (t + 1e-6 >= most
+                        || settled(&live.lock().unwrap_or_else(|e| e.into_inner()), window))
+            },
+            |samples| {
+                if samples.len() % 5 == 0 && samples.len() > 10 {
+                    let (t, b) = samples[samples.len() - 1];
+                    let (t0, b0) = samples[samples.len() - 11];
+                    let rate = (b - b0) as f64 * 8.0 / 1e6 / (t - t0);
+                    ctx.progress(&format!("{label} {rate:.1} Mbps"));
+                }
             },
         )
-    });
+        .await;
+        stop.store(true, Ordering::Relaxed);
+        let _ = stop_tx.send(true);
+        samples
+    };
+    let loaded = loaded_probes(probes, stop.clone(), stop_rx.clone(), live.clone());
+    let ((), samples, ()) = tokio::join!(streams, sampler, loaded);
+    let seconds = samples.last().map_or(0.0, |s| s.0);
+    let series = per_second(&samples, p.warmup());
+    let errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    let total = counter.load(Ordering::Relaxed);
+    // The link stalled if no stream moved anything for a while; one stream waiting behind a deep
+    // queue while the others move is not a stall.
+    let pause = longest_pause(&samples);
+    let stalled = (pause >= STALL.as_secs_f64())
+        .then(|| format!("no data moved on any of the streams for {pause:.1} s"));
+    let sent = if dir == Direction::Up {
+        "sent"
+    } else {
+        "received"
+    };
+    let before = format!("{} {sent} before", human_bytes(total));
+    let server = host_port(&p.server);
+    let error = match (errs.first(), stalled) {
+        (Some(e), stalled) => Some(format!(
+            "{label} from {server} broke on {} of {} streams ({before}): {e}{}",
+            errs.len(),
+            p.streams,
+            stalled.map(|s| format!("; {s}")).unwrap_or_default()
+        )),
+        (None, Some(s)) => Some(format!("{label} from {server} stalled ({before}): {s}")),
+        (None, None) if total == 0 => Some(format!(
+            "{label} from {server} stalled: no data moved in {seconds:.1} s"
+        )),
+        (None, None) => None,
+    };
+    let loaded = live.lock().unwrap_or_else(|e| e.into_inner()).clone();
     TransferResult {
         goodput: if total > 0 { Goodput::of(series) } else { None },
         error,
-        loaded,
+        settled: (!loaded.is_empty()).then(|| settled(&loaded, window)),
+        loaded: loaded.into_iter().map(round2).collect(),
+        seconds,
     }
 }
 
@@ -195,30 +224,52 @@ pub(super) fn human_bytes(b: u64) -> String {
     }
 }
 
+/// Latency probes while the line is loaded, into `live`, until `stop`: echo packets every
+/// 100 ms where an echo answered in the idle phase (a lost one is no sample), else a 0-byte
+/// HTTP request every 250 ms. They start 300 ms in, once the transfers are going.
 pub(super) async fn loaded_probes(
-    c: &reqwest::Client,
-    url: &Url,
-    end: Instant,
-    proxy: Option<&str>,
-) -> Vec<f64> {
-    let mut out = Vec::new();
-    // Let the transfers get going before the first probe.
-    let mut next = Instant::now() + Duration::from_millis(300);
-    while next < end {
-        sleep_until(next).await;
-        if let Ok(Ok((t, _))) = timeout_at(end, http_probe(c, url, proxy)).await {
-            out.push(round2(t));
-        }
-        next += Duration::from_millis(250);
+    probes: &Probes<'_>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    live: Arc<std::sync::Mutex<Vec<f64>>>,
+) {
+    tokio::select! {
+        _ = sleep(Duration::from_millis(300)) => {}
+        _ = stopped.wait_for(|s| *s) => return,
     }
-    out
+    let plan = EchoPlan::until_stopped(ECHO_LOADED_INTERVAL, stop, live.clone());
+    match probes.by {
+        Some(Echo::Udp(target)) => {
+            let _ = udp_echo(target, &plan).await;
+        }
+        Some(Echo::Icmp(ip)) => {
+            let _ = tokio::task::spawn_blocking(move || super::super::icmp::echo(ip, &plan)).await;
+        }
+        None => {
+            let mut next = Instant::now();
+            loop {
+                let probe = async {
+                    sleep_until(next).await;
+                    http_probe(probes.client, probes.url, probes.proxy).await
+                };
+                tokio::select! {
+                    r = probe => {
+                        if let Ok((t, _)) = r {
+                            live.lock().unwrap_or_else(|e| e.into_inner()).push(t);
+                        }
+                    }
+                    _ = stopped.wait_for(|s| *s) => return,
+                }
+                next += Duration::from_millis(250);
+            }
+        }
+    }
 }
 
 pub(super) async fn download_stream(
     c: &reqwest::Client,
     url: &Url,
     counter: &AtomicU64,
-    last: &LastData,
     proxy: Option<&str>,
 ) -> Result<(), String> {
     let mut u = url.clone();
@@ -233,42 +284,19 @@ pub(super) async fn download_stream(
             return Err(format!("the server answered HTTP {}", resp.status()));
         }
         loop {
-            match timeout(STALL, resp.chunk()).await {
+            match timeout(STREAM_STALL, resp.chunk()).await {
                 Err(_) => {
                     return Err(format!(
                         "stalled: no data for {} s in the middle of the response",
-                        STALL.as_secs_f64()
+                        STREAM_STALL.as_secs_f64()
                     ));
                 }
                 Ok(Err(e)) => return Err(describe(&e, proxy)),
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(b))) => {
                     counter.fetch_add(b.len() as u64, Ordering::Relaxed);
-                    last.touch();
                 }
             }
         }
-    }
-}
-
-/// When a stream last moved data (ms after the transfer's start).
-pub(super) struct LastData {
-    pub(super) start: Instant,
-    pub(super) ms: AtomicU64,
-}
-
-impl LastData {
-    pub(super) fn new(start: Instant) -> LastData {
-        LastData {
-            start,
-            ms: AtomicU64::new(0),
-        }
-    }
-    pub(super) fn touch(&self) {
-        self.ms
-            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
-    }
-    pub(super) fn get(&self) -> Instant {
-        self.start + Duration::from_millis(self.ms.load(Ordering::Relaxed))
     }
 }

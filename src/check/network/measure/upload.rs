@@ -98,12 +98,12 @@ impl Conn {
     }
 
     pub(super) async fn write(&mut self, b: &[u8]) -> Result<(), String> {
-        match timeout(STALL, self.io.write_all(b)).await {
+        match timeout(STREAM_STALL, self.io.write_all(b)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(io_describe(&e)),
             Err(_) => Err(format!(
                 "stalled: the server took nothing for {} s",
-                STALL.as_secs_f64()
+                STREAM_STALL.as_secs_f64()
             )),
         }
     }
@@ -198,7 +198,6 @@ pub(super) async fn upload_stream(
     addrs: &[SocketAddr],
     tls: &Result<Arc<rustls::ClientConfig>, String>,
     counter: &AtomicU64,
-    last: &LastData,
     pace: Option<f64>,
 ) -> Result<(), String> {
     let zeros = vec![0u8; WRITE_PIECE];
@@ -210,7 +209,6 @@ pub(super) async fn upload_stream(
         let delivered = written.saturating_sub(conn.unacked());
         if delivered > *reported {
             counter.fetch_add(delivered - *reported, Ordering::Relaxed);
-            last.touch();
             *reported = delivered;
         }
     };

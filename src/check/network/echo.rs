@@ -1,0 +1,149 @@
+//! Echo runs: numbered packets sent at a steady pace to an echo (the measurement server's UDP
+//! echo, or ICMP echo where the OS allows it unprivileged), each answer timed. One run gives both
+//! the loss (packets never answered) and the round-trip times of the packets that were, so a lost
+//! packet is counted once, as loss, and never as a slow latency sample (a TCP probe would wait for
+//! its retransmission instead, hundreds of ms later).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How many packets, how far apart, and how a run is stopped or watched while it goes.
+#[derive(Clone, Default)]
+pub struct EchoPlan {
+    /// Packets to send; the run ends a grace period after the last one (or when all answered).
+    pub count: u32,
+    /// Time between two packets.
+    pub interval: Duration,
+    /// Set to end the run at once (what has been answered so far is kept).
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Round-trip times (ms) pushed as answers arrive, for a caller that watches the run.
+    pub live: Option<Arc<Mutex<Vec<f64>>>>,
+}
+
+impl EchoPlan {
+    /// `count` packets evenly spread over `span`.
+    pub fn spread(count: u32, span: Duration) -> EchoPlan {
+        let count = count.max(1);
+        EchoPlan {
+            count,
+            interval: span / count,
+            ..EchoPlan::default()
+        }
+    }
+
+    /// Packets every `interval` until `stop` is set (or `u32::MAX` packets).
+    pub fn until_stopped(
+        interval: Duration,
+        stop: Arc<AtomicBool>,
+        live: Arc<Mutex<Vec<f64>>>,
+    ) -> EchoPlan {
+        EchoPlan {
+            count: u32::MAX,
+            interval,
+            stop: Some(stop),
+            live: Some(live),
+        }
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    /// Record an answer for the watcher.
+    pub fn report(&self, rtt_ms: f64) {
+        if let Some(live) = &self.live {
+            live.lock().unwrap_or_else(|e| e.into_inner()).push(rtt_ms);
+        }
+    }
+}
+
+/// What one run gave: per packet (in sending order), its round trip in ms, or `None` if no
+/// answer came back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EchoRun {
+    pub rtt_ms: Vec<Option<f64>>,
+}
+
+impl EchoRun {
+    pub fn sent(&self) -> u32 {
+        self.rtt_ms.len() as u32
+    }
+
+    pub fn received(&self) -> u32 {
+        self.rtt_ms.iter().filter(|r| r.is_some()).count() as u32
+    }
+
+    /// Every answered packet's round trip, in sending order.
+    pub fn rtts(&self) -> Vec<f64> {
+        self.rtt_ms.iter().flatten().copied().collect()
+    }
+
+    /// The answered packets among every `step`-th one sent (0, step, 2 step ...): samples as far
+    /// apart as latency probes, for the jitter, which compares consecutive samples.
+    pub fn every(&self, step: usize) -> Vec<f64> {
+        self.rtt_ms
+            .iter()
+            .step_by(step.max(1))
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+/// How long to wait for late answers after the last packet: three times the slowest answer so
+/// far, between 300 ms and 1 s.
+pub fn grace(max_rtt: Duration) -> Duration {
+    (max_rtt * 3).clamp(Duration::from_millis(300), Duration::from_secs(1))
+}
+
+/// A token for one run, so that only its own echoes count (another run, or a stale answer of an
+/// earlier one, carries another).
+pub fn token() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+        .unwrap_or(0);
+    std::process::id().wrapping_mul(2654435761) ^ nanos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_counts_lost_packets_once_and_times_the_others() {
+        let run = EchoRun {
+            rtt_ms: vec![Some(10.0), None, Some(12.0), Some(11.0), None, Some(30.0)],
+        };
+        assert_eq!(run.sent(), 6);
+        assert_eq!(run.received(), 4);
+        assert_eq!(run.rtts(), vec![10.0, 12.0, 11.0, 30.0]);
+        // Packets 0, 2, 4: the lost one leaves a gap, it is not a sample.
+        assert_eq!(run.every(2), vec![10.0, 12.0]);
+        assert_eq!(run.every(0), run.rtts());
+    }
+
+    #[test]
+    fn plans_spread_packets_and_stop_on_demand() {
+        let p = EchoPlan::spread(1000, Duration::from_secs(3));
+        assert_eq!(p.count, 1000);
+        assert_eq!(p.interval, Duration::from_millis(3));
+        assert!(!p.stopped());
+        let stop = Arc::new(AtomicBool::new(false));
+        let live = Arc::new(Mutex::new(vec![]));
+        let p = EchoPlan::until_stopped(Duration::from_millis(100), stop.clone(), live.clone());
+        p.report(12.5);
+        assert_eq!(*live.lock().unwrap(), vec![12.5]);
+        stop.store(true, Ordering::Relaxed);
+        assert!(p.stopped());
+        assert_eq!(grace(Duration::from_millis(10)), Duration::from_millis(300));
+        assert_eq!(
+            grace(Duration::from_millis(200)),
+            Duration::from_millis(600)
+        );
+        assert_eq!(grace(Duration::from_secs(2)), Duration::from_secs(1));
+    }
+}
