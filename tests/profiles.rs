@@ -1100,3 +1100,204 @@ fn every_profile_has_its_own_manual_checklist() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every figure cites its source
+// ---------------------------------------------------------------------------------------------
+
+/// The source keys a profile defines: `#   [SR]   home.pearsonvue.com/...` (a `#`, two or more
+/// spaces, the key in brackets, then what it is), at the top of the file or of a section.
+fn defined_source_keys(text: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        if !rest.starts_with("  ") {
+            continue;
+        }
+        let rest = rest.trim_start();
+        if let Some(key) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            let (key, after) = key;
+            if is_source_key(key) && !after.trim().is_empty() {
+                keys.insert(key.to_string());
+            }
+        }
+    }
+    keys
+}
+
+fn is_source_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.starts_with(|c: char| c.is_ascii_uppercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Whether one comment line names a source: a key the file defines (`[SR]`), an address or a
+/// document, or says the figure is examready's own.
+fn cites_a_source(comment: &str, keys: &BTreeSet<String>) -> bool {
+    let cited_key = comment
+        .split('[')
+        .skip(1)
+        .filter_map(|s| s.split_once(']').map(|(k, _)| k))
+        .any(|k| keys.contains(k));
+    let lower = comment.to_lowercase();
+    let address = [
+        "http://",
+        "https://",
+        "github.com/",
+        ".com",
+        ".org",
+        ".edu",
+        ".net",
+    ]
+    .iter()
+    .any(|a| lower.contains(a));
+    let document = [
+        "pdf",
+        "guide",
+        "article",
+        "test.webrtc.org",
+        "requirements.md",
+    ]
+    .iter()
+    .any(|d| lower.contains(d));
+    let own = [
+        "examready",
+        "our own",
+        "not published",
+        "not a vendor figure",
+        "publishes no",
+    ]
+    .iter()
+    .any(|o| lower.contains(o));
+    cited_key || address || document || own
+}
+
+/// The keys of a profile whose value is a requirement and no comment names its source:
+/// `(line, section, key)`. A comment applies to the keys below it up to the next blank line (a
+/// section header in between keeps it: a comment above `[system.os.macos]` covers its keys);
+/// a comment at the end of the key's line counts too. `[profile]` (what the file is) is not a
+/// requirement; every other section is, `[network]` included.
+fn figures_without_a_source(text: &str) -> Vec<(usize, String, String)> {
+    let keys = defined_source_keys(text);
+    let mut missing = Vec::new();
+    let mut section = String::new();
+    let mut block_cites = false;
+    let mut in_array = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if in_array {
+            // Items of a multi-line array (checklist items, patterns, endpoints) belong to the
+            // key that opened it.
+            if t.starts_with(']') {
+                in_array = false;
+            }
+            continue;
+        }
+        if t.is_empty() {
+            block_cites = false;
+            continue;
+        }
+        if let Some(comment) = t.strip_prefix('#') {
+            block_cites |= cites_a_source(comment, &keys);
+            continue;
+        }
+        if t.starts_with('[') {
+            section = t.trim_matches(|c| c == '[' || c == ']').to_string();
+            continue;
+        }
+        let Some((key, value)) = t.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let inline = value
+            .split_once('#')
+            .is_some_and(|(_, c)| cites_a_source(c, &keys));
+        let cited = section == "profile" || block_cites || inline;
+        if value.starts_with('[') && !value.contains(']') {
+            // A multi-line array whose key no comment covers (a checklist's `items`) is cited
+            // item by item: each item needs a citing comment of its own above it.
+            let items = array_items_without_a_source(text, i + 1, &keys);
+            in_array = true;
+            if !cited {
+                for line in items {
+                    missing.push((line, section.clone(), format!("{} item", key.trim())));
+                }
+            }
+            continue;
+        }
+        if !cited {
+            missing.push((i + 1, section.clone(), key.trim().to_string()));
+        }
+    }
+    missing
+}
+
+/// The lines (1-based) of a multi-line array's items, starting after line index `from`, that
+/// no comment inside the array cites a source for.
+fn array_items_without_a_source(text: &str, from: usize, keys: &BTreeSet<String>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut cites = false;
+    for (i, line) in text.lines().enumerate().skip(from) {
+        let t = line.trim();
+        if t.starts_with(']') {
+            break;
+        }
+        if let Some(comment) = t.strip_prefix('#') {
+            cites |= cites_a_source(comment, keys);
+        } else if !t.is_empty() {
+            if !cites {
+                out.push(i + 1);
+            }
+            cites = false;
+        }
+    }
+    out
+}
+
+/// Every figure in every built-in profile names where it comes from (a source key the file
+/// defines, an address or a document) or says it is examready's own rule.
+#[test]
+fn every_profile_figure_cites_its_source() {
+    let mut missing = Vec::new();
+    for (_, file, text) in BUILTIN {
+        for (line, section, key) in figures_without_a_source(text) {
+            missing.push(format!("{file}:{line}: [{section}] {key}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "figures without a source comment (cite a key defined at the top of the file, an \
+         address or a document, or say it is examready's own rule):\n{}",
+        missing.join("\n")
+    );
+}
+
+/// The rule above refuses what it should: a figure with no comment, a comment that names no
+/// source, an undefined key; and accepts a defined key, an inline citation, a comment above a
+/// section header, and examready's own rule.
+#[test]
+fn the_source_rule_refuses_a_figure_without_a_source() {
+    let text = "# Header\n#   [SR]   the vendor's page\n\n[profile]\nname = \"x\"\n\n\
+                [system]\nmin_ram_gb = 4\n\n# RAM is nice\nrecommended_ram_gb = 8\n\n\
+                # [XX] not defined\nmax_displays = 1\n\n# [SR] one monitor\nmin_resolution = \"1024x768\"\n\
+                allow_touchscreen = false\n\nwarn_on_battery = true  # examready's own rule\n\n\
+                # [SR] Windows 10+\n[system.os.windows]\nmin_version = \"10\"\n\n\
+                [checklist]\nitems = [\n  # [SR] cited\n  \"a\",\n  \"b\",\n]\n";
+    let got: Vec<String> = figures_without_a_source(text)
+        .into_iter()
+        .map(|(_, s, k)| format!("{s}.{k}"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "system.min_ram_gb",
+            "system.recommended_ram_gb",
+            "system.max_displays",
+            "checklist.items item"
+        ]
+    );
+}
