@@ -66,7 +66,7 @@ fn terminal_report_has_marks_remedies_and_verdict_without_colour_when_piped() {
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.contains("[✗] Computer"), "{s}");
     assert!(
-        s.contains("→ Take the exam on a computer running Windows 10+ or macOS 12+"),
+        s.contains("→ Take the exam on a computer running Windows 10+ or macOS 13+"),
         "{s}"
     );
     assert!(s.contains("Not ready for Pearson OnVUE"), "{s}");

@@ -5,7 +5,7 @@ The terminal report, in the style of `flutter doctor`:
 [✓] Running applications (0.1 s): 312 processes, nothing prohibited
 [✗] Computer (1.0 s): Debian GNU/Linux 12 x86_64, 2 cores, 24 GB RAM
     ✗ Debian GNU/Linux 12 is not supported by Pearson OnVUE.
-      → Take the exam on a computer running Windows 10+ or macOS 12+. ...
+      → Take the exam on a computer running Windows 10+ or macOS 13+. ...
 
 Not ready for Pearson OnVUE: 1 check failed (Computer).
 ```

@@ -65,7 +65,8 @@ pub fn figures(f: &SystemFacts, req: &SystemRequirements) -> Vec<Figure> {
                 "GB",
                 Better::Higher,
             )
-            .minimum(req.min_free_disk_gb.map(|g| g.get())),
+            .minimum(req.min_free_disk_gb.map(|g| g.get()))
+            .recommended(req.recommended_free_disk_gb.map(|g| g.get())),
         );
     }
     if let Some(m) = &f.displays.monitors {

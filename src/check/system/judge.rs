@@ -119,6 +119,8 @@ pub(super) fn judge_os(
     }
 }
 
+const FREE_DISK: &str = "Free disk space (empty the recycle bin/trash, remove large downloads) so the exam software can install and record.";
+
 pub(super) fn judge_hardware(
     f: &SystemFacts,
     req: &SystemRequirements,
@@ -232,14 +234,36 @@ pub(super) fn judge_hardware(
             .judging(figures::MEMORY_USED, used, Some(rec.get()), "%"),
         );
     }
-    if let (Some(min), Some(disk)) = (req.min_free_disk_gb, &f.disk)
-        && (disk.free_bytes as f64 / 1e9) < min.get()
+    if let Some(min) = req
+        .min_available_memory_gb
+        .filter(|m| (f.memory.available_bytes as f64 / 1e9) < m.get())
     {
         out.push(Finding::fail(
-                SystemCode::DiskLow,
-                format!("{} GB free on {}; {profile} needs {} GB.", gb(disk.free_bytes), disk.mount, num(min.get())),
-                "Free disk space (empty the recycle bin/trash, remove large downloads) so the exam software can install and record.",
-            ).judging(figures::DISK_FREE, figures::gb_value(disk.free_bytes), Some(min.get()), "GB"));
+            SystemCode::MemoryAvailableLow,
+            format!(
+                "{} GB of memory is available; {profile} needs {} GB available while it runs.",
+                gb(f.memory.available_bytes),
+                num(min.get())
+            ),
+            "Close programs and browser tabs, or restart the computer and open only the exam software, then check again; a computer with less installed memory than that cannot meet it.",
+        ));
+    }
+    if let Some(disk) = &f.disk {
+        let free = disk.free_bytes as f64 / 1e9;
+        let have = format!("{} GB free on {}", gb(disk.free_bytes), disk.mount);
+        let judged = if let Some(min) = req.min_free_disk_gb.filter(|m| free < m.get()) {
+            let msg = format!("{have}; {profile} needs {} GB.", num(min.get()));
+            Some((Finding::fail(SystemCode::DiskLow, msg, FREE_DISK), min))
+        } else if let Some(rec) = req.recommended_free_disk_gb.filter(|r| free < r.get()) {
+            let msg = format!("{have}; {} GB is recommended.", num(rec.get()));
+            Some((Finding::warn(SystemCode::DiskLow, msg, FREE_DISK), rec))
+        } else {
+            None
+        };
+        if let Some((x, limit)) = judged {
+            let value = figures::gb_value(disk.free_bytes);
+            out.push(x.judging(figures::DISK_FREE, value, Some(limit.get()), "GB"));
+        }
     }
     if out.len() == before {
         let disk = f
@@ -350,12 +374,23 @@ pub(super) fn judge_displays(
             ));
         }
     }
-    if req.allow_touchscreen == Some(false) && d.touchscreen == Some(true) {
-        out.push(Finding::fail(
-            SystemCode::DisplayTouch,
-            format!("A touchscreen is present; {profile} does not allow touchscreens."),
-            "Disable the touchscreen for the exam (Windows: Device Manager > Human Interface Devices > HID-compliant touch screen > Disable), or use a computer without one.",
-        ));
+    const DISABLE_TOUCH: &str = "Disable the touchscreen for the exam (Windows: Device Manager > Human Interface Devices > HID-compliant touch screen > Disable), or use a computer without one.";
+    if d.touchscreen == Some(true) {
+        if req.allow_touchscreen == Some(false) {
+            out.push(Finding::fail(
+                SystemCode::DisplayTouch,
+                format!("A touchscreen is present; {profile} does not allow touchscreens."),
+                DISABLE_TOUCH,
+            ));
+        } else if req.warn_touchscreen == Some(true) {
+            out.push(Finding::warn(
+                SystemCode::DisplayTouch,
+                format!(
+                    "A touchscreen is present; {profile} forbids using one during the exam, and the proctor may ask about it."
+                ),
+                format!("Do not touch the screen during the exam (keyboard and mouse only). To be safe: {DISABLE_TOUCH}"),
+            ));
+        }
     }
     if out.len() == before {
         let list = monitors

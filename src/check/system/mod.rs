@@ -55,6 +55,10 @@ pub struct SystemRequirements {
     pub min_ram_gb: Option<Gigabytes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_ram_gb: Option<Gigabytes>,
+    /// Less memory available (free for new programs) than this fails: a rule about the
+    /// memory left while the exam runs, not the memory installed (Respondus Monitor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_available_memory_gb: Option<Gigabytes>,
     /// Memory in use above this fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_memory_used_percent: Option<Percent>,
@@ -63,6 +67,9 @@ pub struct SystemRequirements {
     pub recommended_max_memory_used_percent: Option<Percent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_free_disk_gb: Option<Gigabytes>,
+    /// Less free disk than this warns (a figure no vendor publishes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_free_disk_gb: Option<Gigabytes>,
     /// `false`: a virtual machine or container fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_virtual_machine: Option<bool>,
@@ -72,8 +79,13 @@ pub struct SystemRequirements {
     pub min_resolution: Option<Resolution>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_resolution: Option<Resolution>,
+    /// `false`: a touchscreen that is present fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_touchscreen: Option<bool>,
+    /// `true`: a touchscreen that is present warns (presence is not use: the rule may be
+    /// about touching the screen during the exam, which no program can see beforehand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn_touchscreen: Option<bool>,
     /// `true`: a pending restart (updates waiting) warns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_pending_restart: Option<bool>,
@@ -187,13 +199,14 @@ crate::finding_codes! {
         CpuBusy = "cpu-busy": "the CPU is busy above the live limit",
         RamLow = "ram-low": "less memory than required or recommended",
         MemoryBusy = "memory-busy": "too much memory in use right now",
+        MemoryAvailableLow = "memory-available-low": "less memory available right now than the profile requires",
         DiskLow = "disk-low": "too little free disk space",
         HardwareOk = "hardware-ok": "CPU, memory and disk meet the profile",
         VmDetected = "vm-detected": "running inside a virtual machine or container",
         VmNone = "vm-none": "no virtual machine or container detected",
         DisplayCount = "display-count": "more monitors connected than allowed",
         DisplayResolutionLow = "display-resolution-low": "a monitor's resolution is below the minimum or recommendation",
-        DisplayTouch = "display-touch": "a touchscreen is present and not allowed",
+        DisplayTouch = "display-touch": "a touchscreen is present: not allowed (fail) or to be left untouched (warning)",
         DisplayOk = "display-ok": "the display setup meets the profile",
         DisplayNotChecked = "display-not-checked": "no display server or API answered, so displays were not checked",
     }

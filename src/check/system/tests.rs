@@ -324,3 +324,62 @@ fn laptop_on_battery_with_a_pending_restart() {
     }
     assert_eq!(j.status(), Status::Warn);
 }
+
+/// OnVUE's touchscreen rule is about use, which no program sees: a present touchscreen warns
+/// under `warn_touchscreen` and fails only under `allow_touchscreen = false`.
+#[test]
+fn a_present_touchscreen_warns_under_warn_touchscreen() {
+    let mut f = windows11();
+    f.displays.touchscreen = Some(true);
+    let mut req = onvue_like();
+    req.allow_touchscreen = None;
+    req.warn_touchscreen = Some(true);
+    let j = judge(&f, &req, "OnVUE");
+    assert_declared(&j);
+    assert_eq!(j.status(), Status::Warn, "{:#?}", j.findings);
+    assert_eq!(codes(&j, Status::Warn), ["display-touch"]);
+    // No touchscreen: nothing to say.
+    f.displays.touchscreen = Some(false);
+    assert_eq!(judge(&f, &req, "OnVUE").status(), Status::Pass);
+    // Neither key: not judged.
+    f.displays.touchscreen = Some(true);
+    req.warn_touchscreen = None;
+    assert_eq!(judge(&f, &req, "OnVUE").status(), Status::Pass);
+}
+
+/// Respondus Monitor's rule is memory *available* while the webcam records, not installed.
+#[test]
+fn available_memory_is_judged_apart_from_installed_memory() {
+    let req: SystemRequirements =
+        toml::from_str("min_ram_gb = 2\nmin_available_memory_gb = 4").unwrap();
+    let mut f = windows11();
+    f.memory.total_bytes = 16_000_000_000;
+    f.memory.available_bytes = 3_000_000_000;
+    let j = judge(&f, &req, "Respondus");
+    assert_declared(&j);
+    assert_eq!(codes(&j, Status::Fail), ["memory-available-low"]);
+    let x = j
+        .findings
+        .iter()
+        .find(|x| x.code == "memory-available-low")
+        .unwrap();
+    assert!(
+        x.message.contains("3 GB of memory is available"),
+        "{}",
+        x.message
+    );
+    f.memory.available_bytes = 5_000_000_000;
+    assert_eq!(judge(&f, &req, "Respondus").status(), Status::Pass);
+}
+
+/// A free-disk figure no vendor publishes only warns (`recommended_free_disk_gb`).
+#[test]
+fn a_recommended_free_disk_figure_warns() {
+    let mut f = windows11();
+    f.disk.as_mut().unwrap().free_bytes = 500_000_000;
+    let req: SystemRequirements = toml::from_str("recommended_free_disk_gb = 1").unwrap();
+    let j = judge(&f, &req, "OnVUE");
+    assert_declared(&j);
+    assert_eq!(codes(&j, Status::Warn), ["disk-low"]);
+    assert!(j.findings.iter().all(|x| x.status != Status::Fail));
+}
