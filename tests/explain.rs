@@ -3,8 +3,12 @@
 
 use crate::support::*;
 
+fn explain(args: &[&str]) -> std::process::Output {
+    examready().arg("explain").args(args).output().unwrap()
+}
+
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = examready().arg("explain").args(args).output().unwrap();
+    let out = explain(args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -43,10 +47,7 @@ fn network_check_80_names_the_network_checks_and_the_wowza_websocket_cause() {
 
 #[test]
 fn json_answer_parses_and_names_modules_codes_and_the_command() {
-    let out = examready()
-        .args(["explain", "--json", "A virtual machine has been detected."])
-        .output()
-        .unwrap();
+    let out = explain(&["--json", "A virtual machine has been detected."]);
     assert_eq!(out.status.code(), Some(0));
     let v = json_of(&out);
     assert_eq!(v["query"], "A virtual machine has been detected.");
@@ -76,10 +77,7 @@ fn an_unknown_message_lists_known_ones_and_exits_1() {
     );
     assert!(out.contains("Network check 80%"), "{out}");
     assert!(out.contains("examready explain --list"), "{out}");
-    let json = examready()
-        .args(["explain", "--json", "the printer is on fire"])
-        .output()
-        .unwrap();
+    let json = explain(&["--json", "the printer is on fire"]);
     assert_eq!(json.status.code(), Some(1));
     let v = json_of(&json);
     assert_eq!(v["matched"], false);
@@ -123,10 +121,7 @@ fn list_names_every_message_and_help_states_the_exit_status() {
 
 #[test]
 fn colour_follows_the_color_option() {
-    let out = examready()
-        .args(["explain", "--color", "always", "Hardware error"])
-        .output()
-        .unwrap();
+    let out = explain(&["--color", "always", "Hardware error"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("\u{1b}["), "{text}");
     assert!(text.contains("Honorlock"), "{text}");
@@ -134,10 +129,7 @@ fn colour_follows_the_color_option() {
 
 #[test]
 fn run_option_runs_the_named_checks() {
-    let out = examready()
-        .args(["explain", "--run", "Please close Microsoft Edge"])
-        .output()
-        .unwrap();
+    let out = explain(&["--run", "Please close Microsoft Edge"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
