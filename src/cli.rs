@@ -2,6 +2,7 @@
 The command line. Arguments are parsed by clap, validated (profile, module ids, output format)
 before any probe runs, and turned into a run. Exit codes: 0 ready, 1 not ready, 2 usage, profile
 or internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): see [`crate::interrupt`].
+`explain` exits 0 when a known vendor message matches and 1 when none does.
 */
 
 use std::io::{IsTerminal, Write};
@@ -39,12 +40,14 @@ fn say_raw(text: &str) {
 
 mod args;
 mod check_cmd;
+mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
 
 pub use args::*;
 pub use check_cmd::select;
 use check_cmd::*;
+use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
 
@@ -205,6 +208,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::History) => run_history(),
         Some(Command::Diff { old, new }) => run_diff(old.as_deref(), new.as_deref()),
         Some(Command::Judge(args)) => run_judge(&args),
+        Some(Command::Explain(args)) => run_explain(&args),
         Some(Command::Checklist { profile }) => {
             let p = profile::load(&profile)?;
             print_stdout(&crate::checklist::render_text(

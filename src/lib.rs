@@ -20,6 +20,7 @@ pub mod command;
 pub mod diff;
 pub mod double_click;
 pub mod exam;
+pub mod explain;
 pub mod figure;
 pub mod fsutil;
 pub mod history;

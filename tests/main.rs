@@ -11,6 +11,7 @@ mod support;
 mod audio;
 mod cli;
 mod display;
+mod explain;
 mod fuzz;
 mod history;
 mod hostile;

@@ -11,7 +11,8 @@ use super::*;
              service's requirements, and says how to fix what fails.",
     args_conflicts_with_subcommands = true,
     after_help = "Exit status: 0 ready, 1 not ready, 2 usage, profile or internal error, \
-                  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
+                  130 interrupted (Ctrl-C), 143 terminated (SIGTERM). `explain`: 0 a known \
+                  message matched, 1 none did."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -55,12 +56,40 @@ pub enum Command {
     },
     /// Judge the facts of a saved JSON report again under a profile, without touching hardware.
     Judge(JudgeArgs),
+    /// What a message from a proctoring vendor's tool means ("Network check 80%", "A virtual
+    /// machine has been detected" ...): likely causes, the examready checks that detect them,
+    /// and what to do. Exit status: 0 when a known message matches, 1 when none does, 2 on a
+    /// usage error.
+    Explain(ExplainArgs),
     /// The manual checklist: what no program can verify before check-in.
     Checklist {
         /// Requirement profile: a built-in id or a .toml file.
         #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
         profile: String,
     },
+}
+
+/// `examready explain TEXT...`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The message as the vendor's tool shows it (or a part of it); several words are joined
+    /// with spaces, so quotes are optional.
+    #[arg(
+        value_name = "TEXT",
+        required_unless_present = "list",
+        conflicts_with = "list"
+    )]
+    pub text: Vec<String>,
+    /// List every message examready knows.
+    #[arg(long)]
+    pub list: bool,
+    /// Print the answer as JSON on stdout (and nothing else there).
+    #[arg(long)]
+    pub json: bool,
+    /// Then run the checks that detect the best match's causes (`examready check --only ...`,
+    /// under the vendor's profile); the exit status is then the check's.
+    #[arg(long, conflicts_with_all = ["list", "json"])]
+    pub run: bool,
 }
 
 /// `examready serve`: where, and how long slow clients may take.
