@@ -186,7 +186,10 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
         .select(&sel("td"))
         .map(|td| td.text().collect::<String>())
         .collect();
-    assert_eq!(cells, ["✓Upload", "45.8 Mbps", "minimum 6 Mbps"]);
+    assert_eq!(
+        cells,
+        ["✓Upload", "45.8 Mbps", "minimum 3 Mbps, recommended 6 Mbps"]
+    );
     assert_eq!(row.value().attr("class"), Some("figure pass"));
     let fps_row = doc
         .select(&sel("#check-webcam tr.figure[data-figure=\"webcam.fps\"]"))

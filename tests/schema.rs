@@ -110,7 +110,10 @@ fn real_reports_validate_and_keep_stable_keys() {
         (&up["unit"], &up["better"]),
         (&"Mbps".into(), &"higher".into())
     );
-    assert_eq!(up["minimum"], 6.0);
+    assert_eq!(
+        (&up["minimum"], &up["recommended"]),
+        (&3.0.into(), &6.0.into())
+    );
     assert!(up["series"]["points"].as_array().unwrap().len() >= 2);
 
     // A live run on this machine, written to a file.
