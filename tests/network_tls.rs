@@ -296,8 +296,8 @@ fn the_same_server_is_not_interception_when_no_store_trusts_its_root() {
     let av = pki("Examready Test Web Shield Root", "Examready Tests");
     let port = servers.start(Some(&av), Behaviour::WebSocket);
     let dir = tempfile::tempdir().unwrap();
-    let empty_store = dir.path().join("other-store.pem");
-    std::fs::write(&empty_store, pki("Some Other Root", "Elsewhere").root_pem).unwrap();
+    let other_store = dir.path().join("other-store.pem");
+    std::fs::write(&other_store, pki("Some Other Root", "Elsewhere").root_pem).unwrap();
     let p = profile(
         dir.path(),
         &format!(
@@ -310,7 +310,7 @@ fn the_same_server_is_not_interception_when_no_store_trusts_its_root() {
         &serve.url(),
         &[],
         &[
-            ("SSL_CERT_FILE", empty_store.to_str().unwrap()),
+            ("SSL_CERT_FILE", other_store.to_str().unwrap()),
             ("SSL_CERT_DIR", ""),
         ],
     );

@@ -94,7 +94,7 @@ fn websocket_refused_or_stripped_fails_required_and_warns_advisory() {
         for (line, err, shown) in [
             (
                 Some("HTTP/1.1 403 Forbidden"),
-                Some("answered 403 without an Upgrade: the upgrade was refused or stripped"),
+                Some("no Upgrade in the answer: refused or stripped on the way"),
                 "403 Forbidden",
             ),
             (

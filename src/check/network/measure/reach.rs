@@ -221,3 +221,16 @@ fn nonce(cfg: Option<&rustls::ClientConfig>) -> [u8; 16] {
     n[12..].copy_from_slice(&std::process::id().to_le_bytes());
     n
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_header_names_the_port_only_when_it_is_not_the_default() {
+        use super::host_header;
+        assert_eq!(host_header("a.example", 443, true), "a.example");
+        assert_eq!(host_header("a.example", 80, false), "a.example");
+        assert_eq!(host_header("a.example", 1935, false), "a.example:1935");
+        assert_eq!(host_header("a.example", 80, true), "a.example:80");
+        assert_eq!(host_header("::1", 8443, true), "[::1]:8443");
+    }
+}

@@ -132,10 +132,8 @@ fn judge_response(head: &[u8], key: &str, f: &mut WebSocketFacts) {
     };
     if code != 101 {
         f.error = Some(match header("upgrade") {
-            None => {
-                format!("answered {code} without an Upgrade: the upgrade was refused or stripped")
-            }
-            Some(_) => format!("answered {code}: the upgrade was refused"),
+            None => "no Upgrade in the answer: refused or stripped on the way".to_string(),
+            Some(_) => "the server refused the Upgrade".to_string(),
         });
         return;
     }
