@@ -17,6 +17,7 @@ mod history;
 mod hostile;
 mod network;
 mod network_kernel;
+mod network_tls;
 mod output;
 mod processes;
 mod profiles;

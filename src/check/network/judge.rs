@@ -4,12 +4,18 @@ use super::{EndpointStatus, Goodput, InterfaceKind, NetworkFacts, NetworkRequire
 use crate::check::fmt::num;
 use crate::model::{Finding, Judgement, Status};
 
+mod endpoints;
+use endpoints::{intercepted, tls_issuer, websocket};
+
 crate::finding_codes! {
     /// The network module's finding codes.
     pub enum NetCode {
         NetEndpointsReachable = "net-endpoints-reachable": "every endpoint the profile lists answered (DNS, TCP, TLS)",
         NetEndpointUnreachable = "net-endpoint-unreachable": "an endpoint failed: DNS failed, refused, timed out, unreachable or TLS failed",
         NetOffline = "net-offline": "no endpoint name resolves: the computer is offline or its DNS does not work",
+        NetTlsIntercepted = "net-tls-intercepted": "an endpoint's TLS chain is trusted only through a root added to this computer: antivirus HTTPS scanning or a proxy decrypts the connection",
+        NetWebsocketOk = "net-websocket-ok": "the WebSocket upgrade the profile names was accepted (101, right Sec-WebSocket-Accept)",
+        NetWebsocketBlocked = "net-websocket-blocked": "TCP (and TLS) got through, but the WebSocket upgrade was refused, stripped or not answered",
         NetServerUnreachable = "net-server-unreachable": "the measurement server could not be used, so speed and latency are unknown",
         NetTransferFailed = "net-transfer-failed": "a download or upload broke (HTTP error, reset, stall)",
         NetDownloadOk = "net-download-ok": "download goodput meets the recommendation",
@@ -387,8 +393,9 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
     }
     for e in &bad {
         let proto = if e.tls { "TCP (TLS)" } else { "TCP" };
+        let issuer = tls_issuer(e);
         let message = format!(
-            "{}:{}: {}{}{}.",
+            "{}:{}: {}{}{issuer}{}.",
             e.host,
             e.port,
             e.status.describe(),
@@ -427,6 +434,14 @@ fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(NetCode::NetEndpointUnreachable, status, message).with_remedy(remedy),
         );
+    }
+    for e in f
+        .endpoints
+        .iter()
+        .filter(|e| e.status == EndpointStatus::Ok)
+    {
+        intercepted(e, out);
+        websocket(e, out);
     }
     if bad.is_empty() {
         let slowest = f

@@ -29,6 +29,8 @@ mod link;
 mod measure;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_endpoints;
 
 use serde::{Deserialize, Serialize};
 
@@ -130,6 +132,33 @@ pub struct EndpointSpec {
     /// false: a failure only warns (for hosts the vendor names only by wildcard). Default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+    /// A path (`"/session"`) to open a WebSocket on after connecting (and TLS): the HTTP/1.1
+    /// Upgrade must be answered with 101 and the right `Sec-WebSocket-Accept`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<WebSocketPath>,
+}
+
+/// The path of a WebSocket upgrade check: starts with `/`, printable ASCII without spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct WebSocketPath(pub String);
+
+impl TryFrom<String> for WebSocketPath {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s.starts_with('/') && s.len() <= 2048 && s.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(WebSocketPath(s))
+        } else {
+            Err(format!(
+                "websocket must be a path like \"/session\" (starting with /, no spaces), got {s:?}"
+            ))
+        }
+    }
+}
+impl From<WebSocketPath> for String {
+    fn from(p: WebSocketPath) -> String {
+        p.0
+    }
 }
 
 impl EndpointSpec {
@@ -282,6 +311,43 @@ pub struct EndpointFacts {
     #[serde(default)]
     pub address: Option<String>,
     pub error: Option<String>,
+    /// The certificate chain the server presented (TLS endpoints that got that far).
+    #[serde(default)]
+    pub tls_chain: Option<TlsChainFacts>,
+    /// The WebSocket upgrade, where the profile names a path and TCP (and TLS) succeeded.
+    #[serde(default)]
+    pub websocket: Option<WebSocketFacts>,
+}
+
+/// One TLS handshake's chain, checked against this computer's trust store and, separately,
+/// against the public web PKI (Mozilla's roots, built into examready).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsChainFacts {
+    /// Issuer of the topmost certificate presented (common name, organisation): the root, or
+    /// the authority nearest it, that the chain ends in.
+    pub issuer: Option<String>,
+    /// The chain verified against this computer's trust store (what the handshake used).
+    pub os_trusted: bool,
+    /// The chain verified against the public web PKI. false while `os_trusted`: a root added to
+    /// this computer (antivirus HTTPS scanning, a company proxy) intercepts the connection.
+    pub public_trusted: bool,
+    /// Why the public web PKI refused the chain.
+    pub public_error: Option<String>,
+}
+
+/// An HTTP/1.1 Upgrade to WebSocket (RFC 6455) on an endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSocketFacts {
+    pub path: String,
+    /// 101 Switching Protocols with `Upgrade: websocket` and the right `Sec-WebSocket-Accept`.
+    pub upgraded: bool,
+    /// The status line received (`HTTP/1.1 403 Forbidden`); null when none came.
+    pub status_line: Option<String>,
+    /// The status code of that line.
+    pub http_status: Option<u16>,
+    /// What went wrong: no answer, connection closed, the Upgrade stripped, a wrong accept key.
+    pub error: Option<String>,
+    pub ms: Option<f64>,
 }
 
 fn yes() -> bool {

@@ -7,7 +7,7 @@ use super::*;
 use crate::model::{Judgement, Status};
 
 /// Facts recorded from a healthy wired line against `examready serve`.
-fn healthy() -> NetworkFacts {
+pub(super) fn healthy() -> NetworkFacts {
     serde_json::from_value(serde_json::json!({
         "server": "http://127.0.0.1:8765/",
         "server_error": null,
@@ -56,7 +56,7 @@ fn codes(j: &Judgement) -> Vec<(&str, Status)> {
         .collect()
 }
 
-fn finding<'a>(j: &'a Judgement, code: &str) -> &'a crate::model::Finding {
+pub(super) fn finding<'a>(j: &'a Judgement, code: &str) -> &'a crate::model::Finding {
     j.findings
         .iter()
         .find(|f| f.code == code)
@@ -67,7 +67,7 @@ fn check_declared(j: &Judgement) {
     crate::check::assert_well_formed(&Network, j);
 }
 
-fn judged(f: &NetworkFacts) -> Judgement {
+pub(super) fn judged(f: &NetworkFacts) -> Judgement {
     let j = judge(f, &onvue());
     check_declared(&j);
     j

@@ -1,0 +1,102 @@
+//! The endpoint findings beyond reachability: TLS interception and the WebSocket upgrade.
+
+use super::super::{EndpointFacts, EndpointStatus};
+use super::NetCode;
+use crate::model::{Finding, Status};
+
+/// A chain the OS store accepts and the public web PKI does not: a local root intercepts.
+/// A warning: the connection works, but decrypting proxies break many proctoring streams.
+pub(super) fn intercepted(e: &EndpointFacts, out: &mut Vec<Finding>) {
+    let Some(c) = &e.tls_chain else { return };
+    if !c.os_trusted || c.public_trusted {
+        return;
+    }
+    let issuer = c
+        .issuer
+        .as_deref()
+        .unwrap_or("an unnamed certificate authority");
+    out.push(Finding::warn(
+        NetCode::NetTlsIntercepted,
+        format!(
+            "The secure connection to {}:{} is intercepted: its certificate comes from \"{issuer}\", \
+             a root installed on this computer that the public web does not know{}. Antivirus \
+             HTTPS scanning or a company proxy decrypts the connection, which often breaks the \
+             proctoring video stream.",
+            e.host,
+            e.port,
+            c.public_error
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default()
+        ),
+        format!(
+            "Turn off HTTPS/SSL scanning in the program that owns \"{issuer}\" (for example Avast/AVG \
+             Web Shield > \"Enable HTTPS scanning\", Kaspersky \"Scan encrypted connections\", ESET \
+             \"SSL/TLS protocol filtering\"), or on a company or school computer ask IT to exempt \
+             {} from TLS inspection; then run examready again.",
+            e.host
+        ),
+    ));
+}
+
+/// The WebSocket upgrade the profile names, on an endpoint that TCP (and TLS) reached.
+pub(super) fn websocket(e: &EndpointFacts, out: &mut Vec<Finding>) {
+    let Some(w) = &e.websocket else { return };
+    let scheme = if e.tls { "wss" } else { "ws" };
+    let url = format!("{scheme}://{}:{}{}", e.host, e.port, w.path);
+    if w.upgraded {
+        out.push(Finding::pass(
+            NetCode::NetWebsocketOk,
+            format!("A WebSocket to {url} opened (HTTP 101)."),
+        ));
+        return;
+    }
+    let got = match (&w.status_line, &w.error) {
+        (Some(l), Some(x)) => format!("{l:?}: {x}"),
+        (Some(l), None) => format!("{l:?}"),
+        (None, Some(x)) => x.clone(),
+        (None, None) => "no answer".into(),
+    };
+    let status = if e.required {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
+    out.push(
+        Finding::new(
+            NetCode::NetWebsocketBlocked,
+            status,
+            format!(
+                "{}:{} answers TCP{}, but a WebSocket to {url} did not open ({got}){}. Live video \
+                 and proctor chat use WebSockets: a proxy or firewall that refuses the Upgrade breaks \
+                 them (OnVUE's \"Network check 80%\").",
+                e.host,
+                e.port,
+                if e.tls { " and TLS" } else { "" },
+                if e.required {
+                    ""
+                } else {
+                    "; the profile marks this endpoint as advisory"
+                }
+            ),
+        )
+        .with_remedy(format!(
+            "Allow WebSocket (HTTP Upgrade) connections to {}:{} in the firewall, proxy or \
+             antivirus web shield (on a company or school network ask IT to allow WebSocket to \
+             {} on port {} without inspection), or use another network.",
+            e.host, e.port, e.host, e.port
+        )),
+    );
+}
+
+/// For a failed handshake: `; its certificate comes from "X"`, naming the chain's issuer.
+pub(super) fn tls_issuer(e: &EndpointFacts) -> String {
+    match (&e.status, &e.tls_chain) {
+        (EndpointStatus::TlsFailed, Some(c)) => c
+            .issuer
+            .as_deref()
+            .map(|i| format!("; its certificate comes from \"{i}\""))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
