@@ -11,7 +11,7 @@ test_pkgs=(
   # processes / system: Xorg's dummy driver gives real RandR monitors to count
   xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils
   # network: namespaces, shaping, loss, the iperf3 reference peer
-  iproute2 nftables iptables iperf3 util-linux
+  iproute2 nftables iptables iperf3 util-linux iputils-ping
   # benches/network.sh summarises the JSON reports with python3
   python3
   # audio: a real sound server with a virtual microphone, and signals to play into it

@@ -36,7 +36,7 @@ for tool in unshare ip tc jq sox paplay pactl pipewire wireplumber pipewire-puls
   command -v "$tool" >/dev/null || { echo "record-fixture: $tool is not installed" >&2; exit 1; }
 done
 cargo build --quiet
-BIN="$ROOT/target/debug/examready"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examready"
 WORK=$(mktemp -d)
 # Runs made here are not the developer's: keep them out of the real history.
 export EXAMREADY_DATA_DIR="$WORK/data"

@@ -181,10 +181,10 @@ fn unknown_modules_and_codes_are_refused_at_their_place() {
     let e = parse_err(&file(COMMENT, &bad_module));
     assert!(e.contains("unknown check module \"netwrk\""), "{e}");
     assert!(e.starts_with("e.toml:11:"), "{e}");
-    let bad_code = ENTRY.replace("net-proxy", "net-websocket-blocked");
+    let bad_code = ENTRY.replace("net-proxy", "net-websocket-refused");
     let e = parse_err(&file(COMMENT, &bad_code));
     assert!(
-        e.contains("module \"network\" declares no finding code \"net-websocket-blocked\""),
+        e.contains("module \"network\" declares no finding code \"net-websocket-refused\""),
         "{e}"
     );
     assert!(e.starts_with("e.toml:11:"), "{e}");

@@ -34,6 +34,8 @@ use reach::*;
 use soak::*;
 pub use transfer::per_second;
 use transfer::*;
+#[cfg(test)]
+pub use transfer::{goodput_settled, longest_pause, settled};
 use upload::*;
 
 /// Longest wait for one step (DNS, connect, TLS handshake, a response's headers).
@@ -310,7 +312,9 @@ async fn measure_server(
         }
         Err(reasons.join("; "))
     };
+    tracing::debug!("network: idle phase started");
     let ((http, tcp), echo) = tokio::join!(idle, echo);
+    tracing::debug!("network: idle phase ended");
     facts.tcp_connect_ms = Spread::of(&tcp);
     let loaded_by = idle_figures(p, &http, echo, facts);
 

@@ -822,3 +822,58 @@ fn udp_to_a_closed_port_is_named_port_unreachable() {
         .unwrap_err();
     assert!(e.contains("port unreachable"), "{e}");
 }
+
+#[test]
+fn a_link_stalls_only_when_no_stream_moves() {
+    use super::measure::longest_pause;
+    let t = |i: usize| i as f64 / 10.0;
+    // Bytes every 100 ms, then 1.6 s of nothing in the middle: one pause of 1.6 s.
+    let mut bytes = 0u64;
+    let mut samples = vec![(0.0, 0)];
+    for i in 1..=40 {
+        if !(11..=26).contains(&i) {
+            bytes += 1000;
+        }
+        samples.push((t(i), bytes));
+    }
+    assert!((longest_pause(&samples) - 1.6).abs() < 1e-9);
+    // The wait before the first byte (connecting, a slow start) is not a pause; the end is.
+    let samples = [(0.0, 0), (0.5, 0), (1.0, 10), (1.1, 20), (2.5, 20)];
+    assert!((longest_pause(&samples) - 1.4).abs() < 1e-9);
+    assert_eq!(longest_pause(&[(0.0, 0), (3.0, 0)]), 0.0);
+}
+
+#[test]
+fn settling_of_latency_and_goodput() {
+    use super::measure::{goodput_settled, settled};
+    // Still rising (a queue filling): not settled; flat or falling: settled.
+    let rising = [
+        20.0, 40.0, 60.0, 80.0, 100.0, 120.0, 140.0, 160.0, 180.0, 200.0,
+    ];
+    assert!(!settled(&rising, 5));
+    let flat = [
+        100.0, 180.0, 181.0, 182.0, 179.0, 180.0, 183.0, 181.0, 180.0, 182.0,
+    ];
+    assert!(settled(&flat, 5));
+    assert!(!settled(&flat[..9], 5), "too few samples");
+    // Goodput: a ramp doubling every 100 ms is not settled, nor a rate that halves; a steady
+    // rate is.
+    let ramp: Vec<(f64, u64)> = (0..=16).map(|i| (i as f64 / 10.0, 1u64 << i)).collect();
+    assert!(!goodput_settled(&ramp));
+    let steady: Vec<(f64, u64)> = (0..=16).map(|i| (i as f64 / 10.0, 1000 * i)).collect();
+    assert!(goodput_settled(&steady));
+    assert!(!goodput_settled(&steady[..14]), "too few samples");
+    let halving: Vec<(f64, u64)> = (0..=16)
+        .map(|i| {
+            (
+                i as f64 / 10.0,
+                if i <= 9 {
+                    1000 * i
+                } else {
+                    9000 + 500 * (i - 9)
+                },
+            )
+        })
+        .collect();
+    assert!(!goodput_settled(&halving));
+}

@@ -54,6 +54,19 @@ pub fn longest_pause(samples: &[(f64, u64)]) -> f64 {
     longest
 }
 
+/// Whether the goodput has settled: the bytes of the last 0.7 s are within 15 % of those of the
+/// 0.7 s before, neither still rising (slow start) nor falling (a queue overflowing)
+/// (`samples` every 100 ms, as [`sample_counter`]).
+pub fn goodput_settled(samples: &[(f64, u64)]) -> bool {
+    let n = samples.len();
+    if n < 15 {
+        return false;
+    }
+    let last = samples[n - 1].1.saturating_sub(samples[n - 8].1) as f64;
+    let before = samples[n - 8].1.saturating_sub(samples[n - 15].1) as f64;
+    before > 0.0 && (last - before).abs() <= 0.15 * before
+}
+
 /// Whether latency samples (in the order taken) have stopped rising: the median of the last
 /// `window` is at most 10 % (+ 2 ms) above the median of the `window` before.
 pub fn settled(samples: &[f64], window: usize) -> bool {
@@ -149,9 +162,12 @@ pub(super) async fn transfer(
             _ = stopped.wait_for(|s| *s) => {}
         }
     };
-    // --quick runs on (up to the full length) while latency under load still rises.
+    // --quick runs on (up to the full length) while the goodput or the latency under load still
+    // rises: a short test on a slow-starting link or a filling queue would read both low.
     let window = if probes.by.is_some() { 5 } else { 3 };
     let (least, most) = (p.transfer.as_secs_f64(), p.max_transfer.as_secs_f64());
+    let goodput_steady = std::sync::atomic::AtomicBool::new(false);
+    tracing::debug!("network: {label} started");
     let sampler = async {
         let samples = sample_counter(
             &counter,
@@ -159,9 +175,11 @@ pub(super) async fn transfer(
             |t| {
                 t + 1e-6 >= least
                     && (t + 1e-6 >= most
-                        || settled(&live.lock().unwrap_or_else(|e| e.into_inner()), window))
+                        || (goodput_steady.load(Ordering::Relaxed)
+                            && settled(&live.lock().unwrap_or_else(|e| e.into_inner()), window)))
             },
             |samples| {
+                goodput_steady.store(goodput_settled(samples), Ordering::Relaxed);
                 if samples.len() % 5 == 0 && samples.len() > 10 {
                     let (t, b) = samples[samples.len() - 1];
                     let (t0, b0) = samples[samples.len() - 11];
@@ -178,7 +196,9 @@ pub(super) async fn transfer(
     let loaded = loaded_probes(probes, stop.clone(), stop_rx.clone(), live.clone());
     let ((), samples, ()) = tokio::join!(streams, sampler, loaded);
     let seconds = samples.last().map_or(0.0, |s| s.0);
-    let series = per_second(&samples, p.warmup());
+    tracing::debug!("network: {label} ended after {seconds:.1} s");
+    // A lengthened transfer measures its last stretch, as long as a planned one would.
+    let series = per_second(&samples, p.warmup() + (seconds - least).max(0.0));
     let errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     let total = counter.load(Ordering::Relaxed);
     // The link stalled if no stream moved anything for a while; one stream waiting behind a deep
