@@ -33,6 +33,9 @@ impl Ui {
         run.args(["ui", "--no-browser"])
             .args(args)
             .stdout(Stdio::piped());
+        for v in support::net::PROXY_VARS {
+            run.env_remove(v);
+        }
         let spawned = SystemTime::now();
         let t0 = Instant::now();
         let mut child = run.spawn().expect("examready ui starts");
@@ -260,14 +263,16 @@ fn screenshots() -> PathBuf {
 
 /// Records every state each live item takes, from before Start is pressed.
 const WATCH_STATES: &str = r#"
-window.__states = {};
+window.__states = {}; window.__progress = {};
 document.querySelectorAll('ol.live li').forEach(function (li) {
   var id = li.getAttribute('data-id');
-  window.__states[id] = [li.getAttribute('data-state')];
+  window.__states[id] = [li.getAttribute('data-state')]; window.__progress[id] = [];
   new MutationObserver(function () {
     var s = li.getAttribute('data-state'), seen = window.__states[id];
     if (seen[seen.length - 1] !== s) seen.push(s);
-  }).observe(li, {attributes: true, attributeFilter: ['data-state']});
+    var d = li.querySelector('.detail').textContent, p = window.__progress[id];
+    if (s === 'running' && d && p[p.length - 1] !== d) p.push(d);
+  }).observe(li, {attributes: true, subtree: true, childList: true, characterData: true});
 });
 "#;
 
@@ -286,9 +291,27 @@ fn the_page_runs_the_checks_live_in_headless_chromium() {
     ) {
         return;
     }
-    // A prohibited application, so that the report has a failure with its remedy.
+    // A prohibited application, so that the report has a failure with its remedy; the network
+    // measured against a local `examready serve` (OnVUE's rules without its vendor endpoints).
     let _tv = NamedProcess::start("TeamViewer");
-    let ui = Ui::start(&["--only", "system,processes"]);
+    let serve = support::net::Serve::start();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let profile = dir.path().join("ui-test.toml");
+    std::fs::write(
+        &profile,
+        "[profile]\nname = \"ui test\"\nextends = \"onvue\"\n[runner]\ndeadline_s = 60\n\
+         [network]\nendpoints = []\nmin_download_mbps = 1\nmin_upload_mbps = 1\n",
+    )
+    .unwrap();
+    let ui = Ui::start(&[
+        "--only",
+        "system,processes,network",
+        "--quick",
+        "--server",
+        &serve.url(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
     let driver = Chromedriver::start();
     let profile = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -337,7 +360,11 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
         dcl - nav
     );
     let options = c.find_all(Locator::Css("#profile option")).await.unwrap();
-    assert_eq!(options.len(), 7, "the seven built-in profiles");
+    assert_eq!(
+        options.len(),
+        8,
+        "the profile file, then the seven built-in profiles"
+    );
     c.execute(WATCH_STATES, vec![]).await.unwrap();
     c.find(Locator::Id("start-button"))
         .await
@@ -352,12 +379,18 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
         .await
         .expect("the verdict appears");
     let headline = verdict.text().await.unwrap();
-    assert_eq!(
-        headline, "Not ready for Pearson OnVUE",
-        "TeamViewer is running"
-    );
+    assert_eq!(headline, "Not ready for ui test", "TeamViewer is running");
     let states = c.execute("return window.__states;", vec![]).await.unwrap();
-    for id in ["system", "processes"] {
+    let progress = c
+        .execute("return window.__progress;", vec![])
+        .await
+        .unwrap();
+    eprintln!("progress texts seen on the page: {progress}");
+    assert!(
+        progress["network"].as_array().is_some_and(|p| p.len() >= 2),
+        "the network's progress texts: {progress}"
+    );
+    for id in ["system", "processes", "network"] {
         let seen: Vec<&str> = states[id]
             .as_array()
             .unwrap_or_else(|| panic!("{id}: {states}"))
@@ -412,12 +445,34 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
     let report: serde_json::Value =
         serde_json::from_str(json.as_str().unwrap()).expect("the JSON report parses");
     assert_eq!(report["schema_version"], 2);
-    assert_eq!(report["checks"].as_array().unwrap().len(), 2);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 3);
+    assert!(
+        report["checks"][2]["figures"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty()),
+        "the network's figures"
+    );
+    // The figures with their limits are on the page too.
+    let figures = c
+        .find_all(Locator::Css(
+            "#result #check-network table.figures tr.figure",
+        ))
+        .await
+        .unwrap();
+    assert!(!figures.is_empty(), "the network's figures on the page");
     let id = report["report_id"].as_str().unwrap();
     assert!(status.contains(id), "{status} / {id}");
     let shot = c.screenshot().await.unwrap();
     let path = screenshots().join("ui-finished.png");
     std::fs::write(&path, shot).unwrap();
     eprintln!("screenshot: {}", path.display());
+    c.execute(
+        "document.getElementById('check-network').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let path = screenshots().join("ui-network.png");
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
 }
