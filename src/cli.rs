@@ -267,6 +267,18 @@ mod tests {
     }
 
     #[test]
+    fn ui_listens_on_loopback_only() {
+        for ok in ["127.0.0.1:0", "[::1]:8080", "127.0.0.2:9"] {
+            let c = Cli::try_parse_from(["examready", "ui", "--listen", ok]).unwrap();
+            assert!(matches!(c.command, Some(Command::Ui(ref a)) if a.listen.ip().is_loopback()));
+        }
+        for bad in ["0.0.0.0:0", "192.168.1.2:80", "[::]:0", "localhost:80"] {
+            let e = Cli::try_parse_from(["examready", "ui", "--listen", bad]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
     fn cli_parses_top_level_and_subcommand_forms() {
         let c = Cli::try_parse_from(["examready", "--json", "--only", "system,processes"]).unwrap();
         assert!(c.check.json);

@@ -115,6 +115,15 @@ pub struct UiArgs {
     /// Network measurement server (as for `check --server`).
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    /// When the exam starts, local time (as for `check --exam-at`).
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub exam_at: Option<String>,
+    /// The microphone to record (as for `check --mic`).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// The webcam to examine (as for `check --camera`).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,

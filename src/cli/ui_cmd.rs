@@ -26,6 +26,9 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         select: args.select.clone(),
         quick: args.quick,
         server: args.server.clone(),
+        exam_at: args.exam_at.clone(),
+        mic: args.mic.clone(),
+        camera: args.camera.clone(),
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;
@@ -40,6 +43,7 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         profiles,
         checks: plan.checks,
         options: plan.options,
+        exam_at: args.exam_at.clone(),
         idle: args.stop_after_idle,
     };
     let token = crate::ui::new_token()?;
@@ -67,7 +71,7 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
     rt.shutdown_background();
     served?;
     say!(
-        "examready ui: the page was closed {} ago; stopped.",
+        "examready ui: no page open and no request for {}; stopped.",
         humantime::format_duration(args.stop_after_idle)
     );
     Ok(EXIT_READY)

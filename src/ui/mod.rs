@@ -32,11 +32,13 @@ pub mod guard;
 pub mod page;
 
 /// What the page may run: the profiles it offers (the first is preselected), the modules, the
-/// probe options, and how long the server waits for a closed page before it stops.
+/// probe options, the exam's time (`--exam-at`, checked already), and how long the server waits
+/// for a closed page before it stops.
 pub struct Config {
     pub profiles: Vec<Arc<Profile>>,
     pub checks: Vec<&'static dyn Check>,
     pub options: ProbeOptions,
+    pub exam_at: Option<String>,
     pub idle: Duration,
 }
 
@@ -221,6 +223,10 @@ async fn run_checks(app: App, profile: Arc<Profile>) {
     )
     .await;
     let mut report = Report::new(started, profile.reference(), results);
+    report.exam = app.cfg.exam_at.as_deref().and_then(|t| {
+        let check_in = profile.file.checklist.check_in_minutes.map(|m| m.0);
+        crate::exam::plan(t, &jiff::tz::TimeZone::system(), started, check_in).ok()
+    });
     report.checklist = profile.file.checklist.clean_items();
     let report = Arc::new(report.with_id());
     let saved = report.clone();
