@@ -372,6 +372,19 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
         .click()
         .await
         .unwrap();
+    // While the network is measured: its elapsed time and what it is doing.
+    let running = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#live-network[data-state=\"running\"]"))
+        .await
+        .expect("the network check runs");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let live = running.text().await.unwrap();
+    let path = screenshots().join("ui-running.png");
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    eprintln!("while running: {live:?}");
+    assert!(live.contains("running") && live.contains(" s"), "{live:?}");
     let verdict = c
         .wait()
         .at_most(Duration::from_secs(120))
