@@ -157,11 +157,7 @@ async fn index(State(app): State<App>) -> Html<String> {
 
 /// POST /start (`profile=ID`, form-encoded): start a run unless one is running.
 async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = String::from_utf8_lossy(&body);
-    let wanted = body
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("profile="))
-        .unwrap_or("");
+    let wanted = form_value(&String::from_utf8_lossy(&body), "profile").unwrap_or_default();
     let Some(profile) = app.cfg.profiles.iter().find(|p| p.id == wanted).cloned() else {
         return (StatusCode::BAD_REQUEST, "unknown profile").into_response();
     };
@@ -186,6 +182,36 @@ async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
     } else {
         Redirect::to("/").into_response()
     }
+}
+
+/// The value of `key` in a form-encoded body (`a=1&profile=my%20exam`), decoded.
+fn form_value(body: &str, key: &str) -> Option<String> {
+    let raw = body.split('&').find_map(|kv| {
+        kv.split_once('=')
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    })?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 fn now_ms() -> u64 {
@@ -332,4 +358,36 @@ async fn report_file(
         crate::render::output::render(&report, format),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_are_found_by_key_and_decoded() {
+        assert_eq!(
+            form_value("profile=onvue", "profile").as_deref(),
+            Some("onvue")
+        );
+        assert_eq!(
+            form_value("x=1&profile=my%20exam+2", "profile").as_deref(),
+            Some("my exam 2")
+        );
+        assert_eq!(form_value("profiles=x", "profile"), None);
+        assert_eq!(
+            form_value("profile=100%", "profile").as_deref(),
+            Some("100%")
+        );
+        assert_eq!(form_value("profile=%zz", "profile").as_deref(), Some("%zz"));
+        assert_eq!(form_value("profile=%ff", "profile"), None);
+        assert_eq!(form_value("profile=%aé", "profile").as_deref(), Some("%aé"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_32_hex_digits() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_ne!(a, b);
+        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
 }
