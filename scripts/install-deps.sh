@@ -18,6 +18,8 @@ test_pkgs=(
   pipewire pipewire-bin pipewire-pulse wireplumber pulseaudio-utils libasound2-plugins dbus sox espeak-ng
   # scripts/record-fixture.sh assembles the report fixture with jq
   jq
+  # ui: the page of `examready ui` in headless Chromium, driven through chromedriver (tests/ui.rs)
+  chromium chromium-driver
   # Windows: cross-build with mingw-w64, run examready.exe and its unit tests under Wine
   gcc-mingw-w64-x86-64 wine wine64
 )

@@ -43,6 +43,7 @@ mod check_cmd;
 mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
+mod ui_cmd;
 
 pub use args::*;
 pub use check_cmd::select;
@@ -50,6 +51,7 @@ use check_cmd::*;
 use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
+use ui_cmd::*;
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
@@ -205,6 +207,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }
+        Some(Command::Ui(args)) => run_ui(&args),
         Some(Command::History) => run_history(),
         Some(Command::Diff { old, new }) => run_diff(old.as_deref(), new.as_deref()),
         Some(Command::Judge(args)) => run_judge(&args),
@@ -264,10 +267,22 @@ mod tests {
     }
 
     #[test]
+    fn ui_listens_on_loopback_only() {
+        for ok in ["127.0.0.1:0", "[::1]:8080", "127.0.0.2:9"] {
+            let c = Cli::try_parse_from(["examready", "ui", "--listen", ok]).unwrap();
+            assert!(matches!(c.command, Some(Command::Ui(ref a)) if a.listen.ip().is_loopback()));
+        }
+        for bad in ["0.0.0.0:0", "192.168.1.2:80", "[::]:0", "localhost:80"] {
+            let e = Cli::try_parse_from(["examready", "ui", "--listen", bad]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
     fn cli_parses_top_level_and_subcommand_forms() {
         let c = Cli::try_parse_from(["examready", "--json", "--only", "system,processes"]).unwrap();
         assert!(c.check.json);
-        assert_eq!(c.check.only, ["system", "processes"]);
+        assert_eq!(c.check.select.only, ["system", "processes"]);
         let c = Cli::try_parse_from(["examready", "check", "--quick", "--color", "never"]).unwrap();
         assert!(matches!(c.command, Some(Command::Check(ref a)) if a.quick));
         assert_eq!(c.color, ColorChoice::Never);

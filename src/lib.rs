@@ -37,5 +37,6 @@ pub mod stats;
 pub mod textfile;
 pub mod textpos;
 pub mod tomlfile;
+pub mod ui;
 pub mod units;
 pub mod wire;

@@ -25,5 +25,6 @@ mod report;
 mod robustness;
 mod runner;
 mod schema;
+mod ui;
 mod webcam;
 mod windows;

@@ -45,6 +45,10 @@ pub enum Command {
     /// Run a network measurement server (GET /__down?bytes=N, POST /__up, UDP echo on the same
     /// port number) for `examready check --server http://HOST:PORT`. Stops on Ctrl-C.
     Serve(ServeArgs),
+    /// The candidate's page: a local web page (on this computer only) that runs the checks and
+    /// shows each one live, then the verdict, the fixes and the report. Prints the page's
+    /// address (with its one-time token) as the first line and opens the browser.
+    Ui(UiArgs),
     /// The past runs, one line each: time, profile, verdict, report id.
     History,
     /// What changed between two runs (default: the last two), new problems first.
@@ -90,6 +94,39 @@ pub struct ExplainArgs {
     /// under the vendor's profile); the exit status is then the check's.
     #[arg(long, conflicts_with_all = ["list", "json"])]
     pub run: bool,
+}
+
+/// `examready ui`: where the page is served and what it runs.
+#[derive(Debug, Clone, Args)]
+pub struct UiArgs {
+    /// Address to serve the page on: a loopback address only (port 0: a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0", value_parser = parse_loopback)]
+    pub listen: std::net::SocketAddr,
+    /// Do not open a browser; only print the address.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// The profile (`--profile`, which the page preselects; the page offers every built-in
+    /// profile too) and the checks to run.
+    #[command(flatten)]
+    pub select: Selection,
+    /// Shorter measurements (less accurate; for a quick look).
+    #[arg(long)]
+    pub quick: bool,
+    /// Network measurement server (as for `check --server`).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// When the exam starts, local time (as for `check --exam-at`).
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
+    pub exam_at: Option<String>,
+    /// The microphone to record (as for `check --mic`).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// The webcam to examine (as for `check --camera`).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Stop once the page has been closed (no open page, no request) for this long.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
+    pub stop_after_idle: std::time::Duration,
 }
 
 /// `examready serve`: where, and how long slow clients may take.
@@ -170,8 +207,9 @@ pub enum ProfileCommand {
     },
 }
 
+/// The profile and the checks of a run (`check`, `ui`).
 #[derive(Debug, Clone, Default, Args)]
-pub struct CheckArgs {
+pub struct Selection {
     /// Requirement profile: a built-in id (see `examready profiles`) or a .toml file.
     #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
     pub profile: String,
@@ -181,6 +219,12 @@ pub struct CheckArgs {
     /// Skip these checks (comma-separated ids).
     #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
     pub skip: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub select: Selection,
     /// Print the JSON report on stdout (and nothing else there).
     #[arg(long)]
     pub json: bool,

@@ -60,8 +60,8 @@ pub(super) fn output_target(
 }
 
 pub(super) fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
-    let mut profile = profile::load(&args.profile)?;
-    let checks = select(&args.only, &args.skip)?;
+    let mut profile = profile::load(&args.select.profile)?;
+    let checks = select(&args.select.only, &args.select.skip)?;
     if let Some(server) = &args.server {
         crate::check::network::parse_server_url(server)
             .map_err(|e| anyhow::anyhow!("--server: {e}"))?;

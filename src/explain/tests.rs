@@ -171,7 +171,11 @@ fn commands_name_the_modules_and_the_vendors_profile() {
         let Some(crate::cli::Command::Check(args)) = cli.command else {
             panic!("{}", entry.id)
         };
-        assert!(crate::cli::select(&args.only, &[]).is_ok(), "{}", entry.id);
+        assert!(
+            crate::cli::select(&args.select.only, &[]).is_ok(),
+            "{}",
+            entry.id
+        );
     }
 }
 

@@ -30,7 +30,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { color-scheme: light; --ok: #1b7f3b; --warn: #a86400; --bad: #b3261e; --dim: #666; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1f; background: #f5f5f7; }
@@ -178,10 +178,6 @@ fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapsh
 /// The whole report as one HTML page.
 pub fn render(report: &Report) -> String {
     let id = report.content_id();
-    let verdict = match report.verdict {
-        Verdict::Ready => "ready",
-        Verdict::NotReady => "not-ready",
-    };
     let headline = plain::headline(report);
     let mut out = String::new();
     let _ = write!(
@@ -193,6 +189,26 @@ pub fn render(report: &Report) -> String {
         esc(&report.tool.version),
         esc(&headline)
     );
+    out.push_str(&body(report));
+    let _ = writeln!(
+        out,
+        "<footer>examready {} · report {id} · {}</footer>\n</main>\n</body>\n</html>",
+        esc(&report.tool.version),
+        plain::time(report)
+    );
+    out
+}
+
+/// The report's content between `<main>` and the footer: the verdict with the report id, the
+/// exam, the overview, every check, the checklist (also the result on `examready ui`'s page).
+pub(crate) fn body(report: &Report) -> String {
+    let id = report.content_id();
+    let verdict = match report.verdict {
+        Verdict::Ready => "ready",
+        Verdict::NotReady => "not-ready",
+    };
+    let headline = plain::headline(report);
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "<header class=\"verdict {verdict}\" id=\"verdict\" data-verdict=\"{verdict}\">\n<h1>{}</h1>\n<p>{}</p>",
@@ -247,11 +263,5 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul></section>\n");
     }
-    let _ = writeln!(
-        out,
-        "<footer>examready {} · report {id} · {}</footer>\n</main>\n</body>\n</html>",
-        esc(&report.tool.version),
-        plain::time(report)
-    );
     out
 }

@@ -1,0 +1,393 @@
+/*!
+`examready ui`: the candidate's page. A small HTTP server on a loopback address serves one
+page (server-rendered HTML, a little inline JavaScript, nothing from the network), starts a
+check when the page asks by POST, streams the runner's progress events (the same events the
+terminal spinners draw) to the page as Server-Sent Events, and serves the finished report in
+the usual formats. The security rules (token, cookie, `Host`, `Origin`) are in [`guard`]; the
+markup in [`page`].
+*/
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::check::{Check, ProbeOptions};
+use crate::model::Report;
+use crate::profile::Profile;
+use crate::runner::Event;
+
+pub mod guard;
+pub mod page;
+
+/// What the page may run: the profiles it offers (the first is preselected), the modules, the
+/// probe options, the exam's time (`--exam-at`, checked already), and how long the server waits
+/// for a closed page before it stops.
+pub struct Config {
+    pub profiles: Vec<Arc<Profile>>,
+    pub checks: Vec<&'static dyn Check>,
+    pub options: ProbeOptions,
+    pub exam_at: Option<String>,
+    pub idle: Duration,
+}
+
+/// One run's events so far (replayed to a page that connects late) and its report.
+#[derive(Default)]
+struct RunState {
+    running: bool,
+    log: Vec<String>,
+    report: Option<Arc<Report>>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) token: String,
+    pub(crate) hosts: Vec<String>,
+    cfg: Config,
+    run: Mutex<RunState>,
+    tx: broadcast::Sender<String>,
+    last_seen: Mutex<Instant>,
+    streams: AtomicUsize,
+}
+
+type App = Arc<Shared>;
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RunState> {
+        self.run.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn touch(&self) {
+        *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn publish(&self, value: serde_json::Value) {
+        let text = value.to_string();
+        let mut run = self.lock();
+        run.log.push(text.clone());
+        let _ = self.tx.send(text);
+    }
+
+    /// Whether the page has been gone (no open event stream, no request) for the idle time.
+    fn idle(&self) -> bool {
+        self.streams.load(Ordering::Relaxed) == 0
+            && self
+                .last_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .elapsed()
+                >= self.cfg.idle
+    }
+}
+
+/// A random token of 32 hex digits (128 bits) from the operating system.
+pub fn new_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The address to print (and open): the page with its token.
+pub fn url(addr: std::net::SocketAddr, token: &str) -> String {
+    format!("http://{addr}/?token={token}")
+}
+
+/// Serve the page on `listener` until the page has been gone for `cfg.idle`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    token: String,
+    cfg: Config,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let port = addr.port();
+    let hosts = vec![
+        addr.to_string(),
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ];
+    let shared = Arc::new(Shared {
+        token,
+        hosts,
+        cfg,
+        run: Mutex::default(),
+        tx: broadcast::channel(1024).0,
+        last_seen: Mutex::new(Instant::now()),
+        streams: AtomicUsize::new(0),
+    });
+    let app = Router::new()
+        .route("/", get(index))
+        .route("/start", post(start))
+        .route("/events", get(events))
+        .route("/result", get(result))
+        .route("/report.{ext}", get(report_file))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            guard::guard,
+        ))
+        .with_state(shared.clone());
+    let watched = shared.clone();
+    let gone = async move {
+        let tick =
+            (watched.cfg.idle / 10).clamp(Duration::from_millis(100), Duration::from_secs(5));
+        while !watched.idle() {
+            tokio::time::sleep(tick).await;
+        }
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(gone)
+        .await?;
+    Ok(())
+}
+
+async fn index(State(app): State<App>) -> Html<String> {
+    let running = app.lock().running;
+    Html(page::index(&app.cfg.profiles, &app.cfg.checks, running))
+}
+
+/// POST /start (`profile=ID`, form-encoded): start a run unless one is running.
+async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let wanted = form_value(&String::from_utf8_lossy(&body), "profile").unwrap_or_default();
+    let Some(profile) = app.cfg.profiles.iter().find(|p| p.id == wanted).cloned() else {
+        return (StatusCode::BAD_REQUEST, "unknown profile").into_response();
+    };
+    {
+        let mut run = app.lock();
+        if run.running {
+            return (StatusCode::CONFLICT, "a check is already running").into_response();
+        }
+        *run = RunState {
+            running: true,
+            ..RunState::default()
+        };
+    }
+    app.publish(json!({"type": "reset", "profile": profile.name()}));
+    tokio::spawn(run_checks(app.clone(), profile));
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        (StatusCode::ACCEPTED, "{\"started\":true}").into_response()
+    } else {
+        Redirect::to("/").into_response()
+    }
+}
+
+/// The value of `key` in a form-encoded body (`a=1&profile=my%20exam`), decoded.
+fn form_value(body: &str, key: &str) -> Option<String> {
+    let raw = body.split('&').find_map(|kv| {
+        kv.split_once('=')
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    })?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn now_ms() -> u64 {
+    jiff::Timestamp::now().as_millisecond().max(0) as u64
+}
+
+/// The runner's events as the page reads them.
+fn event_json(ev: &Event) -> serde_json::Value {
+    match ev {
+        Event::Started { id, title } => {
+            json!({"type": "started", "id": id, "title": title, "at": now_ms()})
+        }
+        Event::Progress { id, message } => {
+            json!({"type": "progress", "id": id, "message": message})
+        }
+        Event::Finished { result } => json!({
+            "type": "finished",
+            "id": result.id,
+            "status": result.status.as_str(),
+            "summary": result.summary,
+            "duration": crate::render::plain::duration(result.duration_ms),
+        }),
+    }
+}
+
+async fn run_checks(app: App, profile: Arc<Profile>) {
+    let started = jiff::Timestamp::now();
+    let sink_app = app.clone();
+    let sink: crate::runner::EventSink = Arc::new(move |ev| sink_app.publish(event_json(&ev)));
+    let results = crate::runner::run(
+        &app.cfg.checks,
+        profile.clone(),
+        Arc::new(app.cfg.options.clone()),
+        sink,
+    )
+    .await;
+    let mut report = Report::new(started, profile.reference(), results);
+    report.exam = app.cfg.exam_at.as_deref().and_then(|t| {
+        let check_in = profile.file.checklist.check_in_minutes.map(|m| m.0);
+        crate::exam::plan(t, &jiff::tz::TimeZone::system(), started, check_in).ok()
+    });
+    report.checklist = profile.file.checklist.clean_items();
+    let report = Arc::new(report.with_id());
+    let saved = report.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        crate::history::Store::default_location().and_then(|s| s.save(&saved))
+    })
+    .await;
+    let warning = match saved {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(format!("This run was not saved in the history: {e:#}")),
+        Err(e) => Some(format!("This run was not saved in the history: {e}")),
+    };
+    let done = json!({
+        "type": "done",
+        "verdict": report.verdict.as_str(),
+        "headline": crate::render::plain::headline(&report),
+        "report_id": report.report_id,
+        "warning": warning,
+    });
+    {
+        let mut run = app.lock();
+        run.running = false;
+        run.report = Some(report);
+    }
+    app.publish(done);
+}
+
+/// Counts an open event stream while it lives.
+struct StreamGuard(App);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.streams.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
+/// GET /events: the current run's events so far, then the new ones as they come.
+async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let (backlog, rx) = {
+        let run = app.lock();
+        (run.log.clone(), app.tx.subscribe())
+    };
+    app.streams.fetch_add(1, Ordering::Relaxed);
+    let guard = StreamGuard(app.clone());
+    let state = (backlog.into_iter(), rx, guard);
+    let stream = futures_util::stream::unfold(state, |(mut backlog, mut rx, guard)| async move {
+        if let Some(text) = backlog.next() {
+            return Some((Ok(SseEvent::default().data(text)), (backlog, rx, guard)));
+        }
+        loop {
+            match rx.recv().await {
+                Ok(text) => {
+                    return Some((Ok(SseEvent::default().data(text)), (backlog, rx, guard)));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn finished_report(app: &Shared) -> Option<Arc<Report>> {
+    app.lock().report.clone()
+}
+
+/// GET /result: the finished run as an HTML fragment for the page.
+async fn result(State(app): State<App>) -> Response {
+    match finished_report(&app) {
+        Some(r) => Html(page::result(&r)).into_response(),
+        None => (StatusCode::NOT_FOUND, "no finished check yet").into_response(),
+    }
+}
+
+/// GET /report.json, /report.html, /report.md: the finished report, as a download.
+async fn report_file(
+    State(app): State<App>,
+    axum::extract::Path(ext): axum::extract::Path<String>,
+) -> Response {
+    use crate::render::output::Format;
+    let (format, mime) = match ext.as_str() {
+        "json" => (Format::Json, "application/json"),
+        "html" => (Format::Html, "text/html; charset=utf-8"),
+        "md" => (Format::Md, "text/markdown; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let Some(report) = finished_report(&app) else {
+        return (StatusCode::NOT_FOUND, "no finished check yet").into_response();
+    };
+    let name = format!(
+        "examready-report-{}.{ext}",
+        report.report_id.as_deref().unwrap_or("run")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        crate::render::output::render(&report, format),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_are_found_by_key_and_decoded() {
+        assert_eq!(
+            form_value("profile=onvue", "profile").as_deref(),
+            Some("onvue")
+        );
+        assert_eq!(
+            form_value("x=1&profile=my%20exam+2", "profile").as_deref(),
+            Some("my exam 2")
+        );
+        assert_eq!(form_value("profiles=x", "profile"), None);
+        assert_eq!(
+            form_value("profile=100%", "profile").as_deref(),
+            Some("100%")
+        );
+        assert_eq!(form_value("profile=%zz", "profile").as_deref(), Some("%zz"));
+        assert_eq!(form_value("profile=%ff", "profile"), None);
+        assert_eq!(form_value("profile=%aé", "profile").as_deref(), Some("%aé"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_32_hex_digits() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_ne!(a, b);
+        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+}
