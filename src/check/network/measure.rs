@@ -35,7 +35,7 @@ use soak::*;
 pub use transfer::per_second;
 use transfer::*;
 #[cfg(test)]
-pub use transfer::{goodput_settled, longest_pause, settled};
+pub use transfer::{goodput_settled, longest_pause, mean_goodput, settled};
 use upload::*;
 
 /// Longest wait for one step (DNS, connect, TLS handshake, a response's headers).

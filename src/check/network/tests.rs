@@ -876,4 +876,39 @@ fn settling_of_latency_and_goodput() {
         })
         .collect();
     assert!(!goodput_settled(&halving));
+    // Steady again but at a trickle after a burst (a loss repair): not settled.
+    let repair: Vec<(f64, u64)> = (0..=21)
+        .map(|i| {
+            (
+                i as f64 / 10.0,
+                if i <= 7 {
+                    10_000 * i
+                } else {
+                    70_000 + 100 * (i - 7)
+                },
+            )
+        })
+        .collect();
+    assert!(!goodput_settled(&repair));
+}
+
+#[test]
+fn quick_goodput_is_one_mean_over_the_window() {
+    use super::measure::mean_goodput;
+    // 1 MB/s = 8 Mbps, whatever the bursts inside the window.
+    let samples: Vec<(f64, u64)> = (0..=20)
+        .map(|i| {
+            (
+                i as f64 / 10.0,
+                if i % 5 == 0 {
+                    100_000 * i
+                } else {
+                    100_000 * (i - i % 5)
+                },
+            )
+        })
+        .collect();
+    assert_eq!(mean_goodput(&samples, 0.5), Some(8.0));
+    assert_eq!(mean_goodput(&samples, 1.8), None, "under 0.5 s");
+    assert_eq!(mean_goodput(&[], 0.0), None);
 }

@@ -55,16 +55,28 @@ pub fn longest_pause(samples: &[(f64, u64)]) -> f64 {
 }
 
 /// Whether the goodput has settled: the bytes of the last 0.7 s are within 15 % of those of the
-/// 0.7 s before, neither still rising (slow start) nor falling (a queue overflowing)
-/// (`samples` every 100 ms, as [`sample_counter`]).
+/// 0.7 s before, neither still rising (slow start) nor falling (a queue overflowing), and at least
+/// half of the best 0.7 s so far (two quiet windows in a row are a recovery from loss, not a
+/// steady rate). `samples` every 100 ms, as [`sample_counter`].
 pub fn goodput_settled(samples: &[(f64, u64)]) -> bool {
+    const W: usize = 7;
     let n = samples.len();
-    if n < 15 {
+    if n < 2 * W + 1 {
         return false;
     }
-    let last = samples[n - 1].1.saturating_sub(samples[n - 8].1) as f64;
-    let before = samples[n - 8].1.saturating_sub(samples[n - 15].1) as f64;
-    before > 0.0 && (last - before).abs() <= 0.15 * before
+    let bytes = |end: usize| samples[end].1.saturating_sub(samples[end - W].1) as f64;
+    let (last, before) = (bytes(n - 1), bytes(n - 1 - W));
+    let best = (W..n).map(bytes).fold(0.0, f64::max);
+    before > 0.0 && (last - before).abs() <= 0.15 * before && last >= 0.5 * best
+}
+
+/// The mean goodput (Mbps) from `from` seconds to the last sample; `None` for less than 0.5 s.
+pub fn mean_goodput(samples: &[(f64, u64)], from: f64) -> Option<f64> {
+    let &(end, total) = samples.last()?;
+    let i = samples.partition_point(|s| s.0 < from - 1e-9);
+    let &(start, at) = samples.get(i)?;
+    (end - start >= 0.5)
+        .then(|| round2(total.saturating_sub(at) as f64 * 8.0 / 1e6 / (end - start)))
 }
 
 /// Whether latency samples (in the order taken) have stopped rising: the median of the last
@@ -197,8 +209,16 @@ pub(super) async fn transfer(
     let ((), samples, ()) = tokio::join!(streams, sampler, loaded);
     let seconds = samples.last().map_or(0.0, |s| s.0);
     tracing::debug!("network: {label} ended after {seconds:.1} s");
-    // A lengthened transfer measures its last stretch, as long as a planned one would.
-    let series = per_second(&samples, p.warmup() + (seconds - least).max(0.0));
+    // --quick: one mean over its last 2 s at most (the warm-up discarded). Acknowledged bytes
+    // come in bursts when a deep queue overflows and losses are repaired, so a window of one
+    // second can land in a repair and read a tenth of the link.
+    let series = if p.max_transfer > p.transfer {
+        mean_goodput(&samples, p.warmup().max(seconds - 2.0))
+            .into_iter()
+            .collect()
+    } else {
+        per_second(&samples, p.warmup())
+    };
     let errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     let total = counter.load(Ordering::Relaxed);
     // The link stalled if no stream moved anything for a while; one stream waiting behind a deep
