@@ -137,111 +137,32 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-// --- the issuer's name, read from the certificate's DER ---------------------------------------
-
-/// One DER element: its tag, its contents, and what follows it.
-fn der(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (first as usize, rest)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | b as usize);
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-const SEQUENCE: u8 = 0x30;
-const SET: u8 = 0x31;
-const OID: u8 = 0x06;
-/// id-at-commonName, organizationName, organizationalUnitName (2.5.4.3, .10, .11).
-const CN: &[u8] = &[0x55, 0x04, 0x03];
-const O: &[u8] = &[0x55, 0x04, 0x0a];
-const OU: &[u8] = &[0x55, 0x04, 0x0b];
+// --- the issuer's name, read from the certificate ---------------------------------------------
 
 /// The issuer of an X.509 certificate as a person reads it: its common name, and its
-/// organisation where that adds something (`"Avast Web/Mail Shield Root"`,
+/// organisation (or unit) where that adds something (`"Avast Web/Mail Shield Root"`,
 /// `"Example Root CA (Example Corp)"`). None when the certificate cannot be read.
 pub(crate) fn issuer_name(cert: &[u8]) -> Option<String> {
-    let (tag, cert, _) = der(cert)?;
-    if tag != SEQUENCE {
-        return None;
-    }
-    let (tag, mut tbs, _) = der(cert)?;
-    if tag != SEQUENCE {
-        return None;
-    }
-    // [0] version (optional), serialNumber, signature algorithm, then the issuer.
-    if tbs.first() == Some(&0xa0) {
-        tbs = der(tbs)?.2;
-    }
-    let (_, _, rest) = der(tbs)?;
-    let (_, _, rest) = der(rest)?;
-    let (tag, name, _) = der(rest)?;
-    if tag != SEQUENCE {
-        return None;
-    }
-    name_text(name)
-}
-
-/// The common name, organisation and unit of an X.509 Name's contents.
-fn name_text(mut name: &[u8]) -> Option<String> {
-    let (mut cn, mut o, mut ou) = (None, None, None);
-    while !name.is_empty() {
-        let (tag, mut rdn, rest) = der(name)?;
-        name = rest;
-        if tag != SET {
-            return None;
-        }
-        while !rdn.is_empty() {
-            let (_, atv, rest) = der(rdn)?;
-            rdn = rest;
-            let (tag, oid, value) = der(atv)?;
-            if tag != OID {
-                continue;
-            }
-            let slot = match oid {
-                CN => &mut cn,
-                O => &mut o,
-                OU => &mut ou,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = string_value(value);
-            }
-        }
-    }
-    match (cn, o.or(ou)) {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert).ok()?;
+    let issuer = cert.issuer();
+    let text = |v: Option<&x509_parser::x509::AttributeTypeAndValue>| {
+        let s: String = v?
+            .as_str()
+            .ok()?
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.chars().take(200).collect::<String>())
+    };
+    let cn = text(issuer.iter_common_name().next());
+    let o = text(issuer.iter_organization().next())
+        .or_else(|| text(issuer.iter_organizational_unit().next()));
+    match (cn, o) {
         (Some(cn), Some(o)) if !cn.contains(&o) => Some(format!("{cn} ({o})")),
         (Some(cn), _) => Some(cn),
         (None, o) => o,
     }
-}
-
-/// A directory string: UTF8String, PrintableString, IA5String, T61String (read as Latin-1),
-/// BMPString (UTF-16). Control characters are dropped.
-fn string_value(v: &[u8]) -> Option<String> {
-    let (tag, body, _) = der(v)?;
-    let s: String = match tag {
-        0x0c | 0x13 | 0x16 => String::from_utf8_lossy(body).into_owned(),
-        0x14 => body.iter().map(|&b| b as char).collect(),
-        0x1e => {
-            let units: Vec<u16> = body
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        _ => return None,
-    };
-    let s: String = s.chars().filter(|c| !c.is_control()).collect();
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.chars().take(200).collect())
 }
 
 #[cfg(test)]
