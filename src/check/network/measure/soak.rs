@@ -17,9 +17,7 @@ pub(super) async fn soak(
     let counter = AtomicU64::new(0);
     let start = Instant::now();
     let end = start + secs;
-    let live = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let run = LoadedRun::new();
     let mut error = None;
     let up = async {
         match addrs {
@@ -53,11 +51,10 @@ pub(super) async fn soak(
             },
         )
         .await;
-        stop.store(true, Ordering::Relaxed);
-        let _ = stop_tx.send(true);
+        run.stop();
         samples
     };
-    let loaded = loaded_probes(probes, stop.clone(), stop_rx, live.clone());
+    let loaded = run.probe(probes);
     let (e, samples, ()) = tokio::join!(up, sampler, loaded);
     if let Some(e) = e {
         error = Some(format!(
@@ -67,13 +64,7 @@ pub(super) async fn soak(
     }
     let series = per_second(&samples, 0.0);
     let stalls = series.iter().filter(|&&r| r < mbps * 0.5).count() as u32;
-    let loaded: Vec<f64> = live
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .copied()
-        .map(round2)
-        .collect();
+    let loaded: Vec<f64> = run.samples().into_iter().map(round2).collect();
     let latency = Spread::of(&loaded);
     SoakFacts {
         seconds: secs.as_secs_f64(),

@@ -141,9 +141,7 @@ pub(super) async fn transfer(
     let counter = AtomicU64::new(0);
     let start = Instant::now();
     let errors = std::sync::Mutex::new(Vec::<String>::new());
-    let live = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let run = LoadedRun::new();
     let streams = async {
         let futs = (0..p.streams).map(|i| {
             let counter = &counter;
@@ -168,10 +166,9 @@ pub(super) async fn transfer(
                 }
             }
         });
-        let mut stopped = stop_rx.clone();
         tokio::select! {
             _ = join_all(futs) => {}
-            _ = stopped.wait_for(|s| *s) => {}
+            _ = run.stopped() => {}
         }
     };
     // --quick runs on (up to the full length) while the goodput or the latency under load still
@@ -188,7 +185,7 @@ pub(super) async fn transfer(
                 t + 1e-6 >= least
                     && (t + 1e-6 >= most
                         || (goodput_steady.load(Ordering::Relaxed)
-                            && settled(&live.lock().unwrap_or_else(|e| e.into_inner()), window)))
+                            && settled(&run.samples(), window)))
             },
             |samples| {
                 goodput_steady.store(goodput_settled(samples), Ordering::Relaxed);
@@ -201,11 +198,10 @@ pub(super) async fn transfer(
             },
         )
         .await;
-        stop.store(true, Ordering::Relaxed);
-        let _ = stop_tx.send(true);
+        run.stop();
         samples
     };
-    let loaded = loaded_probes(probes, stop.clone(), stop_rx.clone(), live.clone());
+    let loaded = run.probe(probes);
     let ((), samples, ()) = tokio::join!(streams, sampler, loaded);
     let seconds = samples.last().map_or(0.0, |s| s.0);
     tracing::debug!("network: {label} ended after {seconds:.1} s");
@@ -246,7 +242,7 @@ pub(super) async fn transfer(
         )),
         (None, None) => None,
     };
-    let loaded = live.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let loaded = run.samples();
     TransferResult {
         goodput: if total > 0 { Goodput::of(series) } else { None },
         error,
@@ -264,43 +260,74 @@ pub(super) fn human_bytes(b: u64) -> String {
     }
 }
 
-/// Latency probes while the line is loaded, into `live`, until `stop`: echo packets every
-/// 100 ms where an echo answered in the idle phase (a lost one is no sample), else a 0-byte
-/// HTTP request every 250 ms. They start 300 ms in, once the transfers are going.
-pub(super) async fn loaded_probes(
-    probes: &Probes<'_>,
+/// Latency probes while the line is loaded (a transfer or the soak): the stop signal its sampler
+/// gives, seen by the probes and the streams, and the round trips (ms) taken so far.
+pub(super) struct LoadedRun {
+    /// For a blocking probe (ICMP on its own thread) and the echo loops.
     stop: Arc<std::sync::atomic::AtomicBool>,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
+    /// For async waits.
+    stopped: tokio::sync::watch::Sender<bool>,
     live: Arc<std::sync::Mutex<Vec<f64>>>,
-) {
-    tokio::select! {
-        _ = sleep(Duration::from_millis(300)) => {}
-        _ = stopped.wait_for(|s| *s) => return,
+}
+
+impl LoadedRun {
+    pub(super) fn new() -> LoadedRun {
+        LoadedRun {
+            stop: Arc::default(),
+            stopped: tokio::sync::watch::Sender::new(false),
+            live: Arc::default(),
+        }
     }
-    let plan = EchoPlan::until_stopped(ECHO_LOADED_INTERVAL, stop, live.clone());
-    match probes.by {
-        Some(Echo::Udp(target)) => {
-            let _ = udp_echo(target, &plan).await;
+
+    pub(super) fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.stopped.send_replace(true);
+    }
+
+    /// Resolves once [`LoadedRun::stop`] has been called.
+    pub(super) async fn stopped(&self) {
+        let _ = self.stopped.subscribe().wait_for(|s| *s).await;
+    }
+
+    pub(super) fn samples(&self) -> Vec<f64> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Probe until stopped: echo packets every 100 ms where an echo answered in the idle phase
+    /// (a lost one is no sample), else a 0-byte HTTP request every 250 ms. They start 300 ms in,
+    /// once the transfers are going.
+    pub(super) async fn probe(&self, probes: &Probes<'_>) {
+        tokio::select! {
+            _ = sleep(Duration::from_millis(300)) => {}
+            _ = self.stopped() => return,
         }
-        Some(Echo::Icmp(ip)) => {
-            let _ = tokio::task::spawn_blocking(move || super::super::icmp::echo(ip, &plan)).await;
-        }
-        None => {
-            let mut next = Instant::now();
-            loop {
-                let probe = async {
-                    sleep_until(next).await;
-                    http_probe(probes.client, probes.url, probes.proxy).await
-                };
-                tokio::select! {
-                    r = probe => {
-                        if let Ok((t, _)) = r {
-                            live.lock().unwrap_or_else(|e| e.into_inner()).push(t);
+        let plan =
+            EchoPlan::until_stopped(ECHO_LOADED_INTERVAL, self.stop.clone(), self.live.clone());
+        match probes.by {
+            Some(Echo::Udp(target)) => {
+                let _ = udp_echo(target, &plan).await;
+            }
+            Some(Echo::Icmp(ip)) => {
+                let _ =
+                    tokio::task::spawn_blocking(move || super::super::icmp::echo(ip, &plan)).await;
+            }
+            None => {
+                let mut next = Instant::now();
+                loop {
+                    let probe = async {
+                        sleep_until(next).await;
+                        http_probe(probes.client, probes.url, probes.proxy).await
+                    };
+                    tokio::select! {
+                        r = probe => {
+                            if let Ok((t, _)) = r {
+                                plan.report(t);
+                            }
                         }
+                        _ = self.stopped() => return,
                     }
-                    _ = stopped.wait_for(|s| *s) => return,
+                    next += Duration::from_millis(250);
                 }
-                next += Duration::from_millis(250);
             }
         }
     }
