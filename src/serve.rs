@@ -69,6 +69,9 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Connections served at once (lowered to fit the open-file limit).
     pub max_connections: usize,
+    /// Offer the UDP echo (`false`: act as a plain speed-test server, so clients fall back to
+    /// ICMP or HTTP latency).
+    pub udp_echo: bool,
 }
 
 /// File descriptors kept free of connections: the runtime, the listeners, stdio.
@@ -141,7 +144,10 @@ fn stamp(mut resp: Response, started: Instant, udp_port: u16) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("dur={dur:.3}")) {
         h.insert("server-timing", v);
     }
-    h.insert(UDP_ECHO_HEADER, HeaderValue::from(udp_port));
+    // Port 0: no echo offered (`--no-udp-echo`), like a plain speed-test server.
+    if udp_port != 0 {
+        h.insert(UDP_ECHO_HEADER, HeaderValue::from(udp_port));
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
@@ -587,8 +593,13 @@ pub fn run(listen: SocketAddr, limits: Limits) -> anyhow::Result<()> {
         } else {
             format!("--server http://{local}")
         };
+        let echo_text = if limits.udp_echo {
+            format!("UDP echo on {local}")
+        } else {
+            "no UDP echo (--no-udp-echo)".to_string()
+        };
         say(&format!(
-            "examready serve: listening on http://{local} (TCP) and UDP echo on {local}\n\
+            "examready serve: listening on http://{local} (TCP) and {echo_text}\n\
              examready serve: clients use {hint}; stop with Ctrl-C\n\
              examready serve: at most {} connections at once; headers within {}, \
              uploads pausing at most {}, connections idle at most {}",
@@ -597,13 +608,16 @@ pub fn run(listen: SocketAddr, limits: Limits) -> anyhow::Result<()> {
             secs(limits.body_timeout),
             secs(limits.idle_timeout),
         ));
-        let app = router(local.port(), limits.body_timeout);
-        let echo = tokio::spawn(udp_echo(udp));
+        let echo_port = if limits.udp_echo { local.port() } else { 0 };
+        let app = router(echo_port, limits.body_timeout);
+        let echo = limits.udp_echo.then(|| tokio::spawn(udp_echo(udp)));
         tokio::select! {
             _ = accept_loop(tcp, app, limits) => {}
             _ = shutdown_signal() => {}
         }
-        echo.abort();
+        if let Some(echo) = echo {
+            echo.abort();
+        }
         say("examready serve: stopped");
         anyhow::Ok(())
     })?;

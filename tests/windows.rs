@@ -262,10 +262,8 @@ fn prohibited_windows_app_is_found_with_its_pid() {
 }
 
 /// network: every figure measured by examready.exe against the Linux `examready serve`.
-#[test]
-fn network_against_serve_on_loopback() {
-    let Some(w) = wine() else { return };
-    let serve = net_support::Serve::start();
+/// `check --only network --quick` under Wine against `serve`, with a test profile.
+fn network_quick(w: &Wine, serve: &net_support::Serve) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let profile = net_support::profile(dir.path(), "");
     let run = w.check(&[
@@ -278,6 +276,14 @@ fn network_against_serve_on_loopback() {
         &serve.url(),
     ]);
     no_crash(&run, "network");
+    run
+}
+
+#[test]
+fn network_against_serve_on_loopback() {
+    let Some(w) = wine() else { return };
+    let serve = net_support::Serve::start();
+    let run = network_quick(&w, &serve);
     let f = &run.check("network")["facts"];
     eprintln!("network facts under Wine: {f}");
     let transfer = |dir: &str| f[dir]["median"].as_f64();
@@ -290,6 +296,29 @@ fn network_against_serve_on_loopback() {
         "upload: {f}"
     );
     assert!(f["latency_ms"]["median"].as_f64().is_some(), "latency: {f}");
+}
+
+/// network against a server that offers no UDP echo: latency and loss come from ICMP echo
+/// through Windows' ICMP helper API (`IcmpSendEcho2`, asynchronous with one event per packet),
+/// as on a candidate's PC measuring against a plain speed-test server.
+#[test]
+fn network_latency_by_icmp_helper_when_no_udp_echo() {
+    let Some(w) = wine() else { return };
+    let serve = net_support::Serve::start_with(&["--no-udp-echo"]);
+    let run = network_quick(&w, &serve);
+    let f = &run.check("network")["facts"];
+    eprintln!("network facts under Wine, no UDP echo: {f}");
+    assert_eq!(f["latency_method"], "icmp", "{f}");
+    assert_eq!(f["loss_method"], "icmp", "{f}");
+    assert_eq!(
+        f["loss_percent"].as_f64(),
+        Some(0.0),
+        "loopback loses nothing: {f}"
+    );
+    let median = f["latency_ms"]["median"].as_f64().expect("latency");
+    assert!((0.0..20.0).contains(&median), "loopback round trip: {f}");
+    // Loaded latency came from the same helper, packets every 100 ms during the transfers.
+    assert!(f["loaded_latency_ms"]["median"].as_f64().is_some(), "{f}");
 }
 
 /// webcam: no camera under Wine (no Media Foundation device): a clean finding, no crash; then

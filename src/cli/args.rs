@@ -150,6 +150,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// Offer no UDP echo: act like a plain speed-test server, so clients measure latency and
+    /// loss by ICMP echo (or HTTP) instead. For testing those paths.
+    #[arg(long)]
+    pub no_udp_echo: bool,
 }
 
 impl ServeArgs {
@@ -159,6 +163,7 @@ impl ServeArgs {
             idle_timeout: self.idle_timeout,
             body_timeout: self.body_timeout,
             max_connections: self.max_connections as usize,
+            udp_echo: !self.no_udp_echo,
         }
     }
 }

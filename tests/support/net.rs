@@ -31,9 +31,14 @@ pub struct Serve {
 
 impl Serve {
     pub fn start() -> Serve {
+        Serve::start_with(&[])
+    }
+    /// `examready serve` with extra options (e.g. `--no-udp-echo`).
+    pub fn start_with(extra: &[&str]) -> Serve {
         let mut cmd = examready();
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

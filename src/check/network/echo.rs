@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How many packets, how far apart, and how a run is stopped or watched while it goes.
 #[derive(Clone, Default)]
@@ -109,6 +109,110 @@ pub fn token() -> u32 {
     std::process::id().wrapping_mul(2654435761) ^ nanos
 }
 
+/// The pacing of one echo run, shared by every transport (UDP echo, ICMP on Unix, ICMP on
+/// Windows): when the next packet is due, when to stop waiting for late answers, and the round
+/// trip of each answer. The transport only sends, receives and recognises its own answers.
+pub struct Pacer<'a> {
+    plan: &'a EchoPlan,
+    start: Instant,
+    send_times: Vec<Instant>,
+    run: EchoRun,
+    got: u32,
+    max_rtt: Duration,
+    grace_until: Option<Instant>,
+}
+
+/// What the transport does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Send packet number `seq` now (its send time is taken).
+    Send(u32),
+    /// Wait for answers until this instant, then ask again.
+    Wait(Instant),
+    /// The run is over.
+    Done,
+}
+
+impl<'a> Pacer<'a> {
+    pub fn new(plan: &'a EchoPlan) -> Pacer<'a> {
+        Pacer {
+            plan,
+            start: Instant::now(),
+            send_times: Vec::new(),
+            run: EchoRun::default(),
+            got: 0,
+            max_rtt: Duration::ZERO,
+            grace_until: None,
+        }
+    }
+
+    fn due(&self, k: u32) -> Instant {
+        self.start + self.plan.interval * k
+    }
+
+    pub fn next(&mut self) -> Step {
+        let now = Instant::now();
+        if self.plan.stopped() {
+            return Step::Done;
+        }
+        let sent = self.run.sent();
+        if sent < self.plan.count && self.due(sent) <= now {
+            self.send_times.push(now);
+            self.run.rtt_ms.push(None);
+            return Step::Send(sent);
+        }
+        if sent == self.plan.count && self.grace_until.is_none() {
+            self.grace_until = Some(now + grace(self.max_rtt));
+        }
+        if self.got == self.plan.count || self.grace_until.is_some_and(|g| now >= g) {
+            return Step::Done;
+        }
+        // Wake for the next packet, the end of the grace, or at least every 50 ms to see a stop.
+        let wake = self
+            .grace_until
+            .unwrap_or(self.due(sent))
+            .min(now + Duration::from_millis(50));
+        Step::Wait(wake)
+    }
+
+    /// An answer to packet `seq` arrived now; a duplicate or an unknown number is ignored.
+    pub fn answered(&mut self, seq: u32) {
+        if let Some(slot @ None) = self.run.rtt_ms.get_mut(seq as usize) {
+            let rtt = self.send_times[seq as usize].elapsed();
+            self.max_rtt = self.max_rtt.max(rtt);
+            let rtt_ms = rtt.as_secs_f64() * 1000.0;
+            *slot = Some(rtt_ms);
+            self.plan.report(rtt_ms);
+            self.got += 1;
+        }
+    }
+
+    /// How many answers arrived so far.
+    pub fn answers(&self) -> u32 {
+        self.got
+    }
+
+    pub fn finish(self) -> EchoRun {
+        self.run
+    }
+}
+
+/// The payload every echo carries after its transport's own header: a marker, the run's token
+/// and the packet's number, so that only this run's answers count.
+pub fn payload(magic: &[u8; 4], token: u32, seq: u32) -> [u8; 12] {
+    let mut p = [0u8; 12];
+    p[..4].copy_from_slice(magic);
+    p[4..8].copy_from_slice(&token.to_be_bytes());
+    p[8..12].copy_from_slice(&seq.to_be_bytes());
+    p
+}
+
+/// The packet number of an answer that carries this run's payload, else `None`.
+pub fn answer_seq(data: &[u8], magic: &[u8; 4], token: u32) -> Option<u32> {
+    (data.len() >= 12 && &data[..4] == magic && data[4..8] == token.to_be_bytes())
+        .then(|| u32::from_be_bytes([data[8], data[9], data[10], data[11]]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +249,42 @@ mod tests {
             Duration::from_millis(600)
         );
         assert_eq!(grace(Duration::from_secs(2)), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_pacer_sends_on_time_times_answers_and_ends_after_the_grace() {
+        let plan = EchoPlan::spread(3, Duration::from_millis(30));
+        let mut p = Pacer::new(&plan);
+        assert_eq!(p.next(), Step::Send(0));
+        // Packet 1 is not due yet: wait (at most until it is due).
+        match p.next() {
+            Step::Wait(t) => assert!(t <= Instant::now() + Duration::from_millis(10)),
+            s => panic!("{s:?}"),
+        }
+        p.answered(0);
+        p.answered(0);
+        p.answered(7);
+        assert_eq!(p.answers(), 1);
+        let mut sent = vec![0];
+        loop {
+            match p.next() {
+                Step::Send(k) => sent.push(k),
+                Step::Wait(t) => std::thread::sleep(t.saturating_duration_since(Instant::now())),
+                Step::Done => break,
+            }
+        }
+        assert_eq!(sent, vec![0, 1, 2]);
+        let run = p.finish();
+        assert_eq!(run.sent(), 3);
+        assert_eq!(run.received(), 1);
+    }
+
+    #[test]
+    fn payloads_are_recognised_only_with_their_marker_and_token() {
+        let p = payload(b"ERdy", 0xdead_beef, 41);
+        assert_eq!(answer_seq(&p, b"ERdy", 0xdead_beef), Some(41));
+        assert_eq!(answer_seq(&p, b"ERdy", 1), None);
+        assert_eq!(answer_seq(&p, b"XXXX", 0xdead_beef), None);
+        assert_eq!(answer_seq(&p[..11], b"ERdy", 0xdead_beef), None);
     }
 }
