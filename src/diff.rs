@@ -258,6 +258,29 @@ impl Diff {
             self.new_id,
             when(self.new_time)
         );
+        out.push_str(&self.render_changes());
+        out
+    }
+
+    /// How many things changed: the verdict, each new, worse, better or fixed problem, each
+    /// moved figure, and each module whose status changed without a finding to say why.
+    pub fn count(&self) -> usize {
+        let verdict = usize::from(self.old_verdict != self.new_verdict);
+        verdict
+            + self
+                .modules
+                .iter()
+                .map(|m| {
+                    let items =
+                        m.new_problems.len() + m.changed.len() + m.fixed.len() + m.moved.len();
+                    items.max(usize::from(m.old_status != m.new_status))
+                })
+                .sum::<usize>()
+    }
+
+    /// The changes alone, without the line naming the two runs (`watch` names them itself).
+    pub fn render_changes(&self) -> String {
+        let mut out = String::new();
         if self.old_verdict != self.new_verdict {
             let _ = writeln!(
                 out,
