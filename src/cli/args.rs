@@ -131,6 +131,9 @@ pub struct UiArgs {
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,
+    /// The shortest interval the page's watch toggle accepts (for tests).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_timeout, hide = true)]
+    pub watch_min_every: std::time::Duration,
 }
 
 /// `examready watch`: the exam, the interval, and the checks of each run.
