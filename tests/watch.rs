@@ -2,12 +2,18 @@
 //! application started and stopped between runs, the announcements and desktop notifications
 //! (through a recording `notify-send` on PATH), check-in already open, and the refusals.
 
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::process::Stdio;
+#[cfg(unix)]
 use std::sync::mpsc;
+#[cfg(unix)]
 use std::time::Duration;
 
-use crate::support::{Env, NamedProcess};
+use crate::support::Env;
+#[cfg(unix)]
+use crate::support::NamedProcess;
 
 /// OnVUE's check-in rule (30 minutes) with only two applications prohibited, named so that no
 /// other test starts them: whatever else runs on the machine changes nothing.
@@ -23,6 +29,7 @@ fn exam_in(minutes: i64) -> String {
         .to_string()
 }
 
+#[cfg(unix)]
 /// The next line of the watch's stdout (the test fails after a generous minute without one).
 fn next_line(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>) -> Option<String> {
     let line = lines.recv_timeout(Duration::from_secs(60)).ok()?;

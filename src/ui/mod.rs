@@ -363,11 +363,14 @@ fn finished_report(app: &Shared) -> Option<Arc<Report>> {
 }
 
 /// GET /result: the finished run as an HTML fragment for the page, what changed since the
-/// previous run first.
+/// previous run right under the verdict.
 async fn result(State(app): State<App>) -> Response {
     let changes = app.lock().changes.clone().unwrap_or_default();
     match finished_report(&app) {
-        Some(r) => Html(format!("{changes}{}", page::result(&r))).into_response(),
+        Some(r) => {
+            let page = page::result(&r);
+            Html(page.replacen("</header>\n", &format!("</header>\n{changes}"), 1)).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no finished check yet").into_response(),
     }
 }

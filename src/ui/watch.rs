@@ -47,7 +47,11 @@ pub fn with_controls(page: &str, exam_at: Option<&str>, min_every: Duration) -> 
         .unwrap_or_default();
     let min = min_every.as_secs_f64() / 60.0;
     let controls = format!(
-        "<form id=\"watch\" class=\"start watch\" method=\"post\" action=\"/watch\">\n\
+        "<style>form.watch input {{ font: inherit; padding: .4rem; }} \
+         form.watch input[type=checkbox] {{ width: 1.4rem; height: 1.4rem; vertical-align: middle; }} \
+         form.watch {{ margin-top: 1rem; }} form.watch label[for=watch-toggle] {{ display: inline; }} \
+         ul.changes {{ list-style: none; padding-left: 0; }} ul.changes li {{ margin: .3rem 0; }}</style>\n\
+         <form id=\"watch\" class=\"start watch\" method=\"post\" action=\"/watch\">\n\
          <div><label for=\"exam-at\">Exam starts (your local time)</label>\
          <input type=\"datetime-local\" id=\"exam-at\" name=\"exam_at\" value=\"{}\"></div>\n\
          <div><label for=\"watch-every\">Minutes between checks</label>\
