@@ -80,13 +80,25 @@ impl Ui {
         extra: &str,
         patience: Duration,
     ) -> (u16, String) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(patience)).unwrap();
         let body = if request_line.starts_with("POST") {
             "profile=onvue"
         } else {
             ""
         };
+        self.http_with(request_line, host, extra, body, patience)
+    }
+
+    /// [`Ui::http`] with this form-encoded body.
+    fn http_with(
+        &self,
+        request_line: &str,
+        host: &str,
+        extra: &str,
+        body: &str,
+        patience: Duration,
+    ) -> (u16, String) {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(patience)).unwrap();
         write!(
             s,
             "{request_line} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -681,4 +693,59 @@ async fn drive_watch(ui: &Ui, driver_port: u16, user_data: PathBuf, exam: &str) 
     let checked = prop(&c, "watch-toggle", "checked").await;
     assert_eq!(checked.as_deref(), Some("false"));
     c.close().await.unwrap();
+}
+
+#[test]
+fn the_watch_toggle_refuses_a_missing_or_past_exam_and_a_bad_interval_and_runs_nothing() {
+    let ui = Ui::start(&["--only", "processes"]);
+    let (host, cookie) = (ui.addr.clone(), ui.cookie());
+    let quick = Duration::from_secs(5);
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3))
+        .to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    for (body, says) in [
+        (
+            "on=1&profile=onvue&every=10",
+            "Give the exam's date and time",
+        ),
+        (
+            "on=1&profile=onvue&every=10&exam_at=2020-01-01T09%3A00",
+            "is in the past",
+        ),
+        (
+            &*format!("on=1&profile=onvue&every=0.5&exam_at={later}"),
+            "at least 1m",
+        ),
+        (
+            &*format!("on=1&profile=onvue&every=soon&exam_at={later}"),
+            "at least 1m",
+        ),
+        (
+            &*format!("on=1&profile=nope&every=10&exam_at={later}"),
+            "unknown profile",
+        ),
+    ] {
+        let (status, text) = ui.http_with("POST /watch", &host, &cookie, body, quick);
+        assert_eq!(status, 400, "{body}: {text}");
+        assert!(text.contains(says), "{body}: {text}");
+    }
+    assert_eq!(
+        ui.http("GET /report.json", &host, &cookie, quick).0,
+        404,
+        "no run"
+    );
+    // A good request starts watching (its first run at once); off stops it.
+    let body = format!("on=1&profile=onvue&every=10&exam_at={later}");
+    let (status, text) = ui.http_with("POST /watch", &host, &cookie, &body, quick);
+    assert_eq!(status, 202, "{text}");
+    let (status, events) = ui.http("GET /events", &host, &cookie, Duration::from_secs(1));
+    assert_eq!(status, 200);
+    assert!(
+        events.contains("\"type\":\"reset\""),
+        "a run started: {events}"
+    );
+    let (status, text) = ui.http_with("POST /watch", &host, &cookie, "on=0", quick);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("Not re-checking."), "{text}");
 }
