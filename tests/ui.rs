@@ -637,6 +637,12 @@ async fn drive_watch(ui: &Ui, driver_port: u16, user_data: PathBuf, exam: &str) 
         all.contains("Verdict") && all.contains("ready → not-ready"),
         "{all}"
     );
+    c.execute(
+        "document.getElementById('changes').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     let path = screenshots().join("ui-changes.png");
     std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
     // Watching: every 3 s until check-in. The first re-check comes at once and finds Deskreen
@@ -679,6 +685,9 @@ async fn drive_watch(ui: &Ui, driver_port: u16, user_data: PathBuf, exam: &str) 
             "{t}: {titles}"
         );
     }
+    c.execute("document.getElementById('watch').scrollIntoView();", vec![])
+        .await
+        .unwrap();
     let path = screenshots().join("ui-watch.png");
     std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
     // Off: the server says so, and no run comes any more.

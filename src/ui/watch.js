@@ -4,7 +4,7 @@
   var every = document.getElementById('watch-every'), n = document.getElementById('watch-n');
   var status = document.getElementById('watch-status'), examAt = document.getElementById('exam-at');
   if (!form) return;
-  var watching = false;
+  var watching = false, summary = '';
   function minutes() { var v = parseFloat(every.value); n.textContent = isFinite(v) ? String(v) : '?'; }
   every.addEventListener('input', minutes); minutes();
   function post(on) {
@@ -28,12 +28,14 @@
   events.onmessage = function (e) {
     var m = JSON.parse(e.data);
     if (m.type === 'watch') {
-      watching = m.on; toggle.checked = m.on; status.textContent = m.message;
+      watching = m.on; toggle.checked = m.on;
+      status.textContent = (m.on && summary ? summary + ' ' : '') + m.message;
     } else if (m.type === 'done' && m.changes) {
       var c = m.changes.count;
       document.title = (c ? c + (c === 1 ? ' change' : ' changes') + ' · ' : '') + m.headline + ' · examready';
+      summary = m.changes.summary;
       if (watching) {
-        status.textContent = m.changes.summary;
+        status.textContent = summary;
         if (c && window.Notification && Notification.permission === 'granted')
           new Notification('examready: ' + m.headline, {body: m.changes.summary});
       }
