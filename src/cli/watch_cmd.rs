@@ -27,6 +27,94 @@ fn show(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The lines before the first run: the exam, when check-in opens, the interval.
+fn intro(plan: &Plan, schedule: &Schedule, runs: Option<u32>, tz: &jiff::tz::TimeZone) -> String {
+    let exam = plan.exam.as_ref();
+    let check_in = schedule.check_in;
+    let opens = if exam.and_then(|e| e.check_in_minutes).is_some() {
+        format!(
+            "check-in opens at {}",
+            check_in.to_zoned_datetime(tz.clone()).strftime("%H:%M")
+        )
+    } else {
+        format!(
+            "{} does not say when check-in opens: until the exam's start, {}",
+            plan.profile.name(),
+            hh_mm(check_in, tz)
+        )
+    };
+    let mut intro = format!(
+        "examready watch · {} · exam {} · {opens}\n",
+        plan.profile.name(),
+        exam.map(|e| e.local.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    );
+    if plan.started >= check_in {
+        intro.push_str("Check-in is already open: one run now, then stop.\n");
+    } else {
+        intro.push_str(&format!(
+            "Re-checking every {} until then{}; after the first result only changes are shown.\n",
+            humantime::format_duration(schedule.every),
+            runs.map(|n| format!(" (at most {n} runs)"))
+                .unwrap_or_default()
+        ));
+    }
+    intro
+}
+
+/// One run's output: the first in full, a later one as what changed since `previous` (with
+/// the bell and a notification on its own thread, pushed to `notifying`).
+fn show_run(
+    report: &Report,
+    previous: Option<&Report>,
+    done: u32,
+    verbose: bool,
+    notifier: Option<&'static dyn Notifier>,
+    notifying: &mut Vec<std::thread::JoinHandle<()>>,
+) -> anyhow::Result<()> {
+    let tz = jiff::tz::TimeZone::system();
+    let Some(prev) = previous else {
+        let delivered = deliver(
+            report,
+            &Delivery {
+                output: None,
+                json: false,
+                format: None,
+                verbose,
+            },
+        );
+        return match delivered {
+            Err(e) if !is_broken_pipe(&e) => Err(e),
+            _ => Ok(()),
+        };
+    };
+    let when = hh_mm(report.time, &tz);
+    let d = crate::diff::diff(prev, report);
+    let n = d.count();
+    if n == 0 {
+        return show(&format!(
+            "{when} run {done}: no change ({}).\n",
+            report.verdict.as_str()
+        ));
+    }
+    show(&format!(
+        "{when} run {done}: {n} change{} since {}:\n{}",
+        if n == 1 { "" } else { "s" },
+        hh_mm(prev.time, &tz),
+        d.render_changes()
+    ))?;
+    if std::io::stdout().is_terminal() {
+        let _ = print_raw("\x07");
+    }
+    // On its own thread: a slow notification service never delays the next run.
+    if let Some(notifier) = notifier {
+        notifying.push(std::thread::spawn(move || {
+            watch::announce(notifier, &d);
+        }));
+    }
+    Ok(())
+}
+
 pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
     let signals = crate::interrupt::install(NOTHING_WRITTEN);
     let min = if args.runs.is_some() {
@@ -46,47 +134,14 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;
-    let exam = plan.exam.clone().context("--exam-at is required")?;
-    let minutes = exam.check_in_minutes.unwrap_or(0);
-    let check_in = exam
-        .at
-        .checked_sub(jiff::SignedDuration::from_mins(i64::from(minutes)))
-        .context("the exam's time is out of range")?;
+    let exam = plan.exam.as_ref().context("--exam-at is required")?;
     let schedule = Schedule {
-        check_in,
+        check_in: watch::check_in(exam.at, exam.check_in_minutes),
         every,
         max_runs: args.runs,
     };
     let tz = jiff::tz::TimeZone::system();
-    let opens = if minutes > 0 {
-        format!(
-            "check-in opens at {}",
-            check_in.to_zoned_datetime(tz.clone()).strftime("%H:%M")
-        )
-    } else {
-        format!(
-            "{} does not say when check-in opens: until the exam's start, {}",
-            plan.profile.name(),
-            hh_mm(check_in, &tz)
-        )
-    };
-    let mut intro = format!(
-        "examready watch · {} · exam {} · {opens}\n",
-        plan.profile.name(),
-        exam.local.strftime("%Y-%m-%d %H:%M")
-    );
-    if plan.started >= check_in {
-        intro.push_str("Check-in is already open: one run now, then stop.\n");
-    } else {
-        intro.push_str(&format!(
-            "Re-checking every {} until then{}; after the first result only changes are shown.\n",
-            humantime::format_duration(every),
-            args.runs
-                .map(|n| format!(" (at most {n} runs)"))
-                .unwrap_or_default()
-        ));
-    }
-    show(&format!("{intro}\n"))?;
+    show(&format!("{}\n", intro(&plan, &schedule, args.runs, &tz)))?;
     let notifier: Option<&'static dyn Notifier> =
         (!args.no_notify).then_some(&watch::SystemNotifier);
     let mut notifying = Vec::new();
@@ -106,51 +161,14 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
         };
         save_run(history.as_ref(), &report);
         done += 1;
-        let when = hh_mm(started, &tz);
-        match &previous {
-            None => {
-                let delivered = deliver(
-                    &report,
-                    &Delivery {
-                        output: None,
-                        json: false,
-                        format: None,
-                        verbose: args.verbose,
-                    },
-                );
-                if let Err(e) = delivered
-                    && !is_broken_pipe(&e)
-                {
-                    return Err(e);
-                }
-            }
-            Some(prev) => {
-                let d = crate::diff::diff(prev, &report);
-                let n = d.count();
-                if n == 0 {
-                    show(&format!(
-                        "{when} run {done}: no change ({}).\n",
-                        report.verdict.as_str()
-                    ))?;
-                } else {
-                    show(&format!(
-                        "{when} run {done}: {n} change{} since {}:\n{}",
-                        if n == 1 { "" } else { "s" },
-                        hh_mm(prev.time, &tz),
-                        d.render_changes()
-                    ))?;
-                    if std::io::stdout().is_terminal() {
-                        let _ = print_raw("\x07");
-                    }
-                    // On its own thread: a slow notification service never delays the next run.
-                    if let Some(notifier) = notifier {
-                        notifying.push(std::thread::spawn(move || {
-                            watch::announce(notifier, &d);
-                        }));
-                    }
-                }
-            }
-        }
+        show_run(
+            &report,
+            previous.as_ref(),
+            done,
+            args.verbose,
+            notifier,
+            &mut notifying,
+        )?;
         let next = schedule.after(started, done);
         previous = Some(report);
         signals.set_message(WAITING_STOPPED);
@@ -174,7 +192,7 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
     for n in notifying {
         let _ = n.join();
     }
-    let why = if last.time >= check_in {
+    let why = if last.time >= schedule.check_in {
         "Check-in is open".to_string()
     } else {
         format!(

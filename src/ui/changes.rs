@@ -51,6 +51,24 @@ pub fn since_saved(report: &Report) -> Since {
     }
 }
 
+/// Compare `report` with the previous run of its profile, then save it in the history (off the
+/// async threads: file reads and writes). The comparison, and a warning when it was not saved.
+pub async fn compare_and_save(report: std::sync::Arc<Report>) -> (Since, Option<String>) {
+    let done = tokio::task::spawn_blocking(move || {
+        let since = since_saved(&report);
+        let stored = crate::history::Store::default_location().and_then(|s| s.save(&report));
+        (since, stored)
+    })
+    .await;
+    let unsaved =
+        |e: &dyn std::fmt::Display| format!("This run was not saved in the history: {e:#}");
+    match done {
+        Ok((since, Ok(_))) => (since, None),
+        Ok((since, Err(e))) => (since, Some(unsaved(&format!("{e:#}")))),
+        Err(e) => (Since::Unreadable(e.to_string()), Some(unsaved(&e))),
+    }
+}
+
 impl Since {
     /// How many things changed (0 for a first run).
     pub fn count(&self) -> usize {
@@ -100,65 +118,17 @@ impl Since {
             return out;
         };
         let mut items = String::new();
-        let mut item = |kind: &str, mark: &str, word: &str, title: &str, text: &str| {
+        for c in items_of(d) {
             let _ = writeln!(
                 items,
-                "<li class=\"change {kind}\" data-kind=\"{kind}\"><span aria-hidden=\"true\">{mark}</span> \
-                 <strong>{word}</strong> ({}): {}</li>",
-                esc(title),
-                esc(text)
+                "<li class=\"change {0}\" data-kind=\"{0}\"><span aria-hidden=\"true\">{1}</span> \
+                 <strong>{2}</strong> ({3}): {4}</li>",
+                c.kind,
+                c.mark,
+                c.word,
+                esc(&c.title),
+                esc(&c.text)
             );
-        };
-        if d.old_verdict != d.new_verdict {
-            let text = format!("{} → {}", d.old_verdict.as_str(), d.new_verdict.as_str());
-            item("verdict", "→", "Verdict", "the whole check", &text);
-        }
-        for m in &d.modules {
-            let sym = crate::render::plain::symbol;
-            for f in &m.new_problems {
-                item("new", sym(f.status), "New problem", &m.title, &f.message);
-            }
-            for (old, f) in &m.changed {
-                let (kind, word) = if f.status.rank() > old.rank() {
-                    ("worse", "Worse")
-                } else {
-                    ("better", "Better")
-                };
-                let text = format!("{old} → {}: {}", f.status, f.message);
-                item(kind, sym(f.status), word, &m.title, &text);
-            }
-            for f in &m.fixed {
-                item("fixed", "✓", "Fixed", &m.title, &f.message);
-            }
-            for mv in &m.moved {
-                let text = format!(
-                    "{} {} → {}, {}",
-                    mv.label,
-                    crate::figure::with_unit(mv.old, &mv.unit),
-                    crate::figure::with_unit(mv.new, &mv.unit),
-                    if mv.worse { "worse" } else { "better" }
-                );
-                let kind = if mv.worse {
-                    "moved worse"
-                } else {
-                    "moved better"
-                };
-                item(kind, "~", "Moved", &m.title, &text);
-            }
-            if m.new_problems.is_empty()
-                && m.changed.is_empty()
-                && m.fixed.is_empty()
-                && m.moved.is_empty()
-                && m.old_status != m.new_status
-            {
-                let text = match (m.old_status, m.new_status) {
-                    (Some(o), Some(n)) => format!("{o} → {n}"),
-                    (None, Some(n)) => format!("new in this run: {n}"),
-                    (Some(o), None) => format!("not run this time (was {o})"),
-                    (None, None) => String::new(),
-                };
-                item("status", "→", "Status", &m.title, &text);
-            }
         }
         if !items.is_empty() {
             let _ = write!(out, "<ul class=\"changes\">\n{items}</ul>\n");
@@ -166,6 +136,81 @@ impl Since {
         out.push_str("</section>\n");
         out
     }
+}
+
+/// One change as the page lists it.
+struct Change {
+    kind: &'static str,
+    mark: &'static str,
+    word: &'static str,
+    title: String,
+    text: String,
+}
+
+/// The changes of `d`, in the diff's order (the verdict first, worse modules first).
+fn items_of(d: &Diff) -> Vec<Change> {
+    let mut all = Vec::new();
+    let mut push = |kind, mark, word, title: &str, text: &str| {
+        all.push(Change {
+            kind,
+            mark,
+            word,
+            title: title.to_string(),
+            text: text.to_string(),
+        })
+    };
+    if d.old_verdict != d.new_verdict {
+        let text = format!("{} → {}", d.old_verdict.as_str(), d.new_verdict.as_str());
+        push("verdict", "→", "Verdict", "the whole check", &text);
+    }
+    for m in &d.modules {
+        let sym = crate::render::plain::symbol;
+        for f in &m.new_problems {
+            push("new", sym(f.status), "New problem", &m.title, &f.message);
+        }
+        for (old, f) in &m.changed {
+            let (kind, word) = if f.status.rank() > old.rank() {
+                ("worse", "Worse")
+            } else {
+                ("better", "Better")
+            };
+            let text = format!("{old} → {}: {}", f.status, f.message);
+            push(kind, sym(f.status), word, &m.title, &text);
+        }
+        for f in &m.fixed {
+            push("fixed", "✓", "Fixed", &m.title, &f.message);
+        }
+        for mv in &m.moved {
+            let text = format!(
+                "{} {} → {}, {}",
+                mv.label,
+                crate::figure::with_unit(mv.old, &mv.unit),
+                crate::figure::with_unit(mv.new, &mv.unit),
+                if mv.worse { "worse" } else { "better" }
+            );
+            let kind = if mv.worse {
+                "moved worse"
+            } else {
+                "moved better"
+            };
+            push(kind, "~", "Moved", &m.title, &text);
+        }
+        if m.new_problems.is_empty()
+            && m.changed.is_empty()
+            && m.fixed.is_empty()
+            && m.moved.is_empty()
+            && m.old_status != m.new_status
+        {
+            let text = match (m.old_status, m.new_status) {
+                (Some(o), Some(n)) => format!("{o} → {n}"),
+                (None, Some(n)) => format!("new in this run: {n}"),
+                (Some(o), None) => format!("not run this time (was {o})"),
+                (None, None) => String::new(),
+            };
+            push("status", "→", "Status", &m.title, &text);
+        }
+    }
+    all
 }
 
 #[cfg(test)]

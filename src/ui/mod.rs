@@ -285,25 +285,7 @@ async fn run_checks(app: App, profile: Arc<Profile>) {
     });
     report.checklist = profile.file.checklist.clean_items();
     let report = Arc::new(report.with_id());
-    let saved = report.clone();
-    // The previous run of this profile is read before this one is saved.
-    let saved = tokio::task::spawn_blocking(move || {
-        let since = changes::since_saved(&saved);
-        let stored = crate::history::Store::default_location().and_then(|s| s.save(&saved));
-        (since, stored)
-    })
-    .await;
-    let (since, warning) = match saved {
-        Ok((since, Ok(_))) => (since, None),
-        Ok((since, Err(e))) => (
-            since,
-            Some(format!("This run was not saved in the history: {e:#}")),
-        ),
-        Err(e) => (
-            changes::Since::Unreadable(e.to_string()),
-            Some(format!("This run was not saved in the history: {e}")),
-        ),
-    };
+    let (since, warning) = changes::compare_and_save(report.clone()).await;
     let tz = jiff::tz::TimeZone::system();
     let done = json!({
         "type": "done",

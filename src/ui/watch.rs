@@ -118,14 +118,8 @@ pub(crate) async fn toggle(State(app): State<App>, body: Bytes) -> Response {
         Ok(p) => p,
         Err(e) => return answer(StatusCode::BAD_REQUEST, &format!("{e:#}")),
     };
-    let check_in = plan
-        .at
-        .checked_sub(jiff::SignedDuration::from_mins(i64::from(
-            minutes.unwrap_or(0),
-        )))
-        .unwrap_or(plan.at);
     let schedule = Schedule {
-        check_in,
+        check_in: crate::watch::check_in(plan.at, minutes),
         every,
         max_runs: None,
     };
