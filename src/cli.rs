@@ -44,6 +44,7 @@ mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
 mod ui_cmd;
+mod watch_cmd;
 
 pub use args::*;
 pub use check_cmd::select;
@@ -52,6 +53,7 @@ use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
 use ui_cmd::*;
+use watch_cmd::*;
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
@@ -208,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_READY)
         }
         Some(Command::Ui(args)) => run_ui(&args),
+        Some(Command::Watch(args)) => run_watch(&args),
         Some(Command::History) => run_history(),
         Some(Command::Diff { old, new }) => run_diff(old.as_deref(), new.as_deref()),
         Some(Command::Judge(args)) => run_judge(&args),

@@ -5,7 +5,8 @@ problems first, then items that got better or worse, fixed items, and figures th
 Findings are matched by code: one that judges a figure by code and figure id (so
 `net-upload-low` at 4.2 Mbps matches `net-upload-low` at 3.9 Mbps, the moved figure showing
 separately), any other by code and message with its digits ignored (`TeamViewer (pids 4321)`
-matches `TeamViewer (pids 99)`). Moved figures are the modules' declared figures (see
+matches `TeamViewer (pids 99)`), failing that by code and remedy (Zoom where TeamViewer was is a
+new problem and a fixed one). Moved figures are the modules' declared figures (see
 [`crate::figure`]), compared by id with their unit and direction (`Upload 9.1 Mbps -> 4.2 Mbps,
 worse`); a figure must move by at least 10 % (a percentage by at least 5 points) to be shown.
 A version 1 report gets its figures from its facts when it is read ([`crate::replay::fill_figures`]).
@@ -170,9 +171,16 @@ fn compare_findings(old: &[Finding], new: &[Finding], d: &mut ModuleDiff) {
             None => new_left.push(f),
         }
     }
-    // Same code, other message: the same rule, changed.
+    // Same code and remedy, other message: the same rule, changed. (Another remedy is another
+    // problem under the same rule: Zoom running where TeamViewer ran is one new problem and one
+    // fixed one, not nothing.)
+    let same_remedy =
+        |o: &Finding, f: &Finding| o.remedy.as_deref().map(shape) == f.remedy.as_deref().map(shape);
     for f in new_left {
-        match old_left.iter().position(|o| o.code == f.code) {
+        match old_left
+            .iter()
+            .position(|o| o.code == f.code && same_remedy(o, f))
+        {
             Some(i) => {
                 let o = old_left.remove(i);
                 if o.status != f.status {
@@ -258,6 +266,29 @@ impl Diff {
             self.new_id,
             when(self.new_time)
         );
+        out.push_str(&self.render_changes());
+        out
+    }
+
+    /// How many things changed: the verdict, each new, worse, better or fixed problem, each
+    /// moved figure, and each module whose status changed without a finding to say why.
+    pub fn count(&self) -> usize {
+        let verdict = usize::from(self.old_verdict != self.new_verdict);
+        verdict
+            + self
+                .modules
+                .iter()
+                .map(|m| {
+                    let items =
+                        m.new_problems.len() + m.changed.len() + m.fixed.len() + m.moved.len();
+                    items.max(usize::from(m.old_status != m.new_status))
+                })
+                .sum::<usize>()
+    }
+
+    /// The changes alone, without the line naming the two runs (`watch` names them itself).
+    pub fn render_changes(&self) -> String {
+        let mut out = String::new();
         if self.old_verdict != self.new_verdict {
             let _ = writeln!(
                 out,
@@ -406,6 +437,25 @@ mod tests {
             format!("TeamViewer is running: process {pid}."),
             "Quit TeamViewer.",
         )
+    }
+
+    #[test]
+    fn another_application_under_the_same_rule_is_a_new_and_a_fixed_problem() {
+        let zoom = Finding::fail(
+            crate::check::processes::ProcessCode::AppProhibited,
+            "Zoom is running: process 77.",
+            "Quit Zoom.",
+        );
+        let old = report(
+            "2026-11-20T09:00:00Z",
+            vec![apps("1", vec![teamviewer(4321)])],
+        );
+        let new = report("2026-11-20T10:00:00Z", vec![apps("2", vec![zoom.clone()])]);
+        let d = diff(&old, &new);
+        assert_eq!(d.modules.len(), 1, "{d:?}");
+        assert_eq!(d.modules[0].new_problems, [zoom]);
+        assert_eq!(d.modules[0].fixed, [teamviewer(4321)]);
+        assert_eq!(d.count(), 2);
     }
 
     #[test]

@@ -39,4 +39,5 @@ pub mod textpos;
 pub mod tomlfile;
 pub mod ui;
 pub mod units;
+pub mod watch;
 pub mod wire;

@@ -26,5 +26,6 @@ mod robustness;
 mod runner;
 mod schema;
 mod ui;
+mod watch;
 mod webcam;
 mod windows;

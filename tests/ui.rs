@@ -80,13 +80,25 @@ impl Ui {
         extra: &str,
         patience: Duration,
     ) -> (u16, String) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(patience)).unwrap();
         let body = if request_line.starts_with("POST") {
             "profile=onvue"
         } else {
             ""
         };
+        self.http_with(request_line, host, extra, body, patience)
+    }
+
+    /// [`Ui::http`] with this form-encoded body.
+    fn http_with(
+        &self,
+        request_line: &str,
+        host: &str,
+        extra: &str,
+        body: &str,
+        patience: Duration,
+    ) -> (u16, String) {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(patience)).unwrap();
         write!(
             s,
             "{request_line} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -131,6 +143,7 @@ fn without_the_token_from_another_host_or_origin_the_server_refuses_and_runs_not
         ("GET /events", ""),
         ("GET /report.json", ""),
         ("POST /start", ""),
+        ("POST /watch", ""),
         (&*format!("POST /start?token={}", ui.token), ""),
         ("POST /start", "Cookie: examready-1=nope\r\n"),
     ] {
@@ -143,7 +156,7 @@ fn without_the_token_from_another_host_or_origin_the_server_refuses_and_runs_not
     }
     // A rebinding name for this address, even with the cookie: 403.
     let evil = format!("attacker.example:{}", ui.port());
-    for req in ["GET /", "POST /start"] {
+    for req in ["GET /", "POST /start", "POST /watch"] {
         let (status, text) = ui.http(req, &evil, &cookie, quick);
         assert_eq!(status, 403, "{req} Host {evil}: {text}");
     }
@@ -154,8 +167,10 @@ fn without_the_token_from_another_host_or_origin_the_server_refuses_and_runs_not
         assert_eq!(status, 403, "Origin {origin}: {text}");
     }
     // A state change by GET: 405.
-    let (status, text) = ui.http("GET /start", &host, &cookie, quick);
-    assert_eq!(status, 405, "{text}");
+    for req in ["GET /start", "GET /watch"] {
+        let (status, text) = ui.http(req, &host, &cookie, quick);
+        assert_eq!(status, 405, "{req}: {text}");
+    }
     // The token in the URL is traded for the cookie, and the page no longer shows it.
     let (status, text) = ui.http(&format!("GET /?token={}", ui.token), &host, "", quick);
     assert_eq!(status, 303, "{text}");
@@ -285,10 +300,7 @@ fetch(document.getElementById('download-json').href, {credentials: 'same-origin'
 
 #[test]
 fn the_page_runs_the_checks_live_in_headless_chromium() {
-    if !support::require(
-        support::have("chromium") && support::have("chromedriver"),
-        "chromium and chromedriver (scripts/install-deps.sh test installs them)",
-    ) {
+    if !have_chromium() {
         return;
     }
     // A prohibited application, so that the report has a failure with its remedy; the network
@@ -312,17 +324,31 @@ fn the_page_runs_the_checks_live_in_headless_chromium() {
         "--profile",
         profile.to_str().unwrap(),
     ]);
+    in_chromium(|port, user_data| drive(&ui, port, user_data));
+}
+
+/// Whether Chromium and chromedriver are installed (under CI their absence fails the test).
+fn have_chromium() -> bool {
+    support::require(
+        support::have("chromium") && support::have("chromedriver"),
+        "chromium and chromedriver (scripts/install-deps.sh test installs them)",
+    )
+}
+
+/// Run `drive` with a fresh chromedriver's port and a fresh user-data folder for Chromium.
+fn in_chromium<F: std::future::Future<Output = ()>>(drive: impl FnOnce(u16, PathBuf) -> F) {
     let driver = Chromedriver::start();
-    let profile = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let user_data = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(drive(&ui, driver.port, profile.path()));
+    rt.block_on(drive(driver.port, user_data.path().to_path_buf()));
 }
 
-async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
-    use fantoccini::{ClientBuilder, Locator};
+/// A headless Chromium session through chromedriver, with a fresh user-data folder and a
+/// phone-sized window.
+async fn chromium(driver_port: u16, user_data: &std::path::Path) -> fantoccini::Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -334,11 +360,16 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
         ]}),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
+    fantoccini::ClientBuilder::new(connector)
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
-        .expect("a Chromium session through chromedriver");
+        .expect("a Chromium session through chromedriver")
+}
+
+async fn drive(ui: &Ui, driver_port: u16, user_data: PathBuf) {
+    use fantoccini::Locator;
+    let c = chromium(driver_port, &user_data).await;
     c.goto(&ui.url).await.unwrap();
     // The token is traded for the cookie: the address bar no longer shows it.
     let here = c.current_url().await.unwrap();
@@ -504,4 +535,226 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: &std::path::Path) {
     let path = screenshots().join("ui-network.png");
     std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
+}
+
+/// The text of the first element `css` matches, waiting up to `limit` for it.
+async fn text_of(c: &fantoccini::Client, css: &str, limit: Duration) -> String {
+    c.wait()
+        .at_most(limit)
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn the_page_shows_what_changed_and_re_checks_until_check_in_in_headless_chromium() {
+    if !have_chromium() {
+        return;
+    }
+    // Only Deskreen is prohibited, a name no other test starts: other programs change nothing.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let profile = dir.path().join("watch-page.toml");
+    std::fs::write(
+        &profile,
+        "[profile]\nname = \"watch page\"\nextends = \"onvue\"\n[processes]\nprohibited = []\n\
+         discouraged = []\nprohibited_apps = [\"deskreen\"]\ndiscouraged_apps = []\nallowed_apps = []\n",
+    )
+    .unwrap();
+    let exam = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3))
+        .to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    let ui = Ui::start(&[
+        "--only",
+        "processes",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--exam-at",
+        &exam,
+        "--watch-min-every",
+        "1s",
+    ]);
+    in_chromium(|port, user_data| drive_watch(&ui, port, user_data, &exam));
+}
+
+/// Click the element with this id.
+async fn click(c: &fantoccini::Client, id: &str) {
+    let e = c.find(fantoccini::Locator::Id(id)).await.unwrap();
+    e.click().await.unwrap();
+}
+
+/// A property of the element with this id.
+async fn prop(c: &fantoccini::Client, id: &str, name: &str) -> Option<String> {
+    let e = c.find(fantoccini::Locator::Id(id)).await.unwrap();
+    e.prop(name).await.unwrap()
+}
+
+async fn drive_watch(ui: &Ui, driver_port: u16, user_data: PathBuf, exam: &str) {
+    use fantoccini::Locator;
+    let c = chromium(driver_port, &user_data).await;
+    c.goto(&ui.url).await.unwrap();
+    let limit = Duration::from_secs(60);
+    // The exam's time from --exam-at is in the form; the toggle is labelled.
+    let value = prop(&c, "exam-at", "value").await;
+    assert_eq!(value.as_deref(), Some(&*exam.replace(' ', "T")));
+    let label = text_of(&c, "label[for=\"watch-toggle\"]", limit).await;
+    assert_eq!(label, "Re-check every 10 minutes until check-in");
+    // Every title the page takes.
+    c.execute(
+        "window.__titles = []; new MutationObserver(function () { window.__titles.push(document.title); })\
+         .observe(document.querySelector('title'), {childList: true, characterData: true, subtree: true});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    // A first run: nothing to compare with.
+    click(&c, "start-button").await;
+    let first = text_of(&c, "#result #changes", limit).await;
+    assert!(first.contains("Nothing to compare with"), "{first}");
+    // A second run with a prohibited application started in between: the change is listed.
+    let mut deskreen = NamedProcess::start("deskreen");
+    c.wait()
+        .at_most(limit)
+        .for_element(Locator::Css("#start-button:not([disabled])"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let new = text_of(&c, "#result #changes li[data-kind=\"new\"]", limit).await;
+    assert!(
+        new.contains("New problem")
+            && new.contains("Deskreen")
+            && new.contains(&deskreen.pid().to_string()),
+        "{new}"
+    );
+    let all = text_of(&c, "#result #changes", limit).await;
+    assert!(all.contains("2 changes since the run at"), "{all}");
+    assert!(
+        all.contains("Verdict") && all.contains("ready → not-ready"),
+        "{all}"
+    );
+    c.execute(
+        "document.getElementById('changes').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let path = screenshots().join("ui-changes.png");
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    // Watching: every 3 s until check-in. The first re-check comes at once and finds Deskreen
+    // gone; a later one, on the schedule alone, finds it back.
+    deskreen.stop();
+    c.execute(
+        "var e = document.getElementById('watch-every'); e.value = '0.1'; e.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let label = text_of(&c, "label[for=\"watch-toggle\"]", limit).await;
+    assert_eq!(label, "Re-check every 0.1 minutes until check-in");
+    click(&c, "watch-toggle").await;
+    let fixed = text_of(&c, "#result #changes li[data-kind=\"fixed\"]", limit).await;
+    assert!(
+        fixed.contains("Fixed") && fixed.contains("Deskreen"),
+        "{fixed}"
+    );
+    c.wait()
+        .at_most(limit)
+        .for_element(Locator::XPath(
+            "//p[@id='watch-status' and contains(text(), 'next run at')]",
+        ))
+        .await
+        .expect("the page says when the next run is");
+    let again = NamedProcess::start("deskreen");
+    let new = text_of(&c, "#result #changes li[data-kind=\"new\"]", limit).await;
+    assert!(
+        new.contains("Deskreen") && new.contains(&again.pid().to_string()),
+        "{new}"
+    );
+    let titles = c.execute("return window.__titles;", vec![]).await.unwrap();
+    for t in [
+        "2 changes · Not ready for watch page · examready",
+        "2 changes · Ready for watch page · examready",
+    ] {
+        assert!(
+            titles.as_array().unwrap().iter().any(|x| x == t),
+            "{t}: {titles}"
+        );
+    }
+    c.execute("document.getElementById('watch').scrollIntoView();", vec![])
+        .await
+        .unwrap();
+    let path = screenshots().join("ui-watch.png");
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    // Off: the server says so, and no run comes any more.
+    click(&c, "watch-toggle").await;
+    c.wait()
+        .at_most(limit)
+        .for_element(Locator::XPath(
+            "//p[@id='watch-status' and text()='Not re-checking.']",
+        ))
+        .await
+        .expect("the watch stops");
+    let checked = prop(&c, "watch-toggle", "checked").await;
+    assert_eq!(checked.as_deref(), Some("false"));
+    c.close().await.unwrap();
+}
+
+#[test]
+fn the_watch_toggle_refuses_a_missing_or_past_exam_and_a_bad_interval_and_runs_nothing() {
+    let ui = Ui::start(&["--only", "processes"]);
+    let (host, cookie) = (ui.addr.clone(), ui.cookie());
+    let quick = Duration::from_secs(5);
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3))
+        .to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    for (body, says) in [
+        (
+            "on=1&profile=onvue&every=10",
+            "Give the exam's date and time",
+        ),
+        (
+            "on=1&profile=onvue&every=10&exam_at=2020-01-01T09%3A00",
+            "is in the past",
+        ),
+        (
+            &*format!("on=1&profile=onvue&every=0.5&exam_at={later}"),
+            "at least 1m",
+        ),
+        (
+            &*format!("on=1&profile=onvue&every=soon&exam_at={later}"),
+            "at least 1m",
+        ),
+        (
+            &*format!("on=1&profile=nope&every=10&exam_at={later}"),
+            "unknown profile",
+        ),
+    ] {
+        let (status, text) = ui.http_with("POST /watch", &host, &cookie, body, quick);
+        assert_eq!(status, 400, "{body}: {text}");
+        assert!(text.contains(says), "{body}: {text}");
+    }
+    assert_eq!(
+        ui.http("GET /report.json", &host, &cookie, quick).0,
+        404,
+        "no run"
+    );
+    // A good request starts watching (its first run at once); off stops it.
+    let body = format!("on=1&profile=onvue&every=10&exam_at={later}");
+    let (status, text) = ui.http_with("POST /watch", &host, &cookie, &body, quick);
+    assert_eq!(status, 202, "{text}");
+    let (status, events) = ui.http("GET /events", &host, &cookie, Duration::from_secs(1));
+    assert_eq!(status, 200);
+    assert!(
+        events.contains("\"type\":\"reset\""),
+        "a run started: {events}"
+    );
+    let (status, text) = ui.http_with("POST /watch", &host, &cookie, "on=0", quick);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("Not re-checking."), "{text}");
 }

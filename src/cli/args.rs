@@ -49,6 +49,10 @@ pub enum Command {
     /// shows each one live, then the verdict, the fixes and the report. Prints the page's
     /// address (with its one-time token) as the first line and opens the browser.
     Ui(UiArgs),
+    /// Re-check every few minutes until check-in opens (`--exam-at`): the first result in
+    /// full, then only what changed (with a terminal bell and a desktop notification), and a
+    /// last verdict at check-in (its exit status). Every run is saved in the history.
+    Watch(WatchArgs),
     /// The past runs, one line each: time, profile, verdict, report id.
     History,
     /// What changed between two runs (default: the last two), new problems first.
@@ -127,6 +131,45 @@ pub struct UiArgs {
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,
+    /// The shortest interval the page's watch toggle accepts (for tests).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_timeout, hide = true)]
+    pub watch_min_every: std::time::Duration,
+}
+
+/// `examready watch`: the exam, the interval, and the checks of each run.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// When the exam starts, local time; the runs stop when check-in opens (the profile's
+    /// check-in minutes before it, 30 for OnVUE).
+    #[arg(long, value_name = "YYYY-MM-DD HH:MM", required = true)]
+    pub exam_at: String,
+    /// How often to re-check (at least 1m): e.g. 5m, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub every: String,
+    /// Stop after N runs even before check-in (the last one gives the verdict); with it,
+    /// --every may be as short as 1s.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub runs: Option<u32>,
+    /// No desktop notification (the terminal bell still rings when something changes).
+    #[arg(long)]
+    pub no_notify: bool,
+    #[command(flatten)]
+    pub select: Selection,
+    /// Shorter measurements (less accurate; for a quick look).
+    #[arg(long)]
+    pub quick: bool,
+    /// Network measurement server (as for `check --server`).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// The microphone to record (as for `check --mic`).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// The webcam to examine (as for `check --camera`).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Show the facts behind each result, passed items and the checklist in the first result.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `examready serve`: where, and how long slow clients may take.

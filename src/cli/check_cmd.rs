@@ -172,13 +172,10 @@ pub(super) const WHILE_DELIVERING: &str = "examready: interrupted while the repo
                                 written: a file being written was removed, files already written \
                                 are kept";
 
-pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
-    // From here on a signal always ends the program (see `interrupt`).
-    let signals = crate::interrupt::install(NOTHING_WRITTEN);
-    let plan = plan(args)?;
-    let started = plan.started;
-    // Read the history before this run is added to it.
-    let history = match load_history() {
+/// The history read before a run is added to it; `None` (with a warning) when it cannot be
+/// read, and the run is then not saved.
+pub(super) fn history_before_run() -> Option<(crate::history::Store, crate::history::Loaded)> {
+    match load_history() {
         Ok((_, loaded)) if loaded.folder_error.is_some() => {
             let e = loaded.folder_error.unwrap_or_default();
             warn(&format!("{e}; this run will not be saved"));
@@ -189,16 +186,29 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             warn(&format!("{e:#}; this run will not be saved"));
             None
         }
-    };
-    crate::runner::quiet_panics();
-    let spinners_on = std::io::stderr().is_terminal() && !crate::ci::in_ci();
-    let (events, spinners) = render::progress::spinners(spinners_on);
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    }
+}
+
+/// The async runtime the probes run on.
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    let snapshot = plan.options.snapshot.clone();
+        .context("cannot start the async runtime")
+}
+
+/// Run the plan's checks once (spinners on stderr when it is a terminal), starting at
+/// `started`: the finished report with its id, or the signal that stopped the run (the spinners
+/// cleared, nothing saved). After the run, a signal ends the program with `WHILE_DELIVERING`.
+pub(super) fn run_once(
+    plan: &Plan,
+    started: jiff::Timestamp,
+    rt: &tokio::runtime::Runtime,
+    signals: &crate::interrupt::Watcher,
+) -> Result<Report, crate::interrupt::Signal> {
+    let spinners_on = std::io::stderr().is_terminal() && !crate::ci::in_ci();
+    let (events, spinners) = render::progress::spinners(spinners_on);
     // While the probes run, a signal stops them here, so that the spinners are cleared.
     let deferred = signals.defer();
     let results = rt.block_on(async {
@@ -208,21 +218,17 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             results = crate::runner::run(
                 &plan.checks,
                 plan.profile.clone(),
-                Arc::new(plan.options),
+                Arc::new(plan.options.clone()),
                 events,
             ) => Ok(results),
         }
     });
-    // A timed-out probe may still be stuck in a driver: do not wait for it.
-    rt.shutdown_background();
     let results = match results {
         Ok(results) => results,
         Err(signal) => {
             deferred.handled();
             spinners.clear_interrupted(signal == crate::interrupt::Signal::Interrupt);
-            // Nothing was written: the history and --output are only written after the run.
-            say!("examready: interrupted: the checks were stopped; nothing was saved or written");
-            return Ok(signal.exit_code());
+            return Err(signal);
         }
     };
     spinners.clear();
@@ -230,21 +236,36 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     // A signal that came as the probes finished ends the program now.
     drop(deferred);
     let mut report = Report::new(started, plan.profile.reference(), results);
-    report.exam = plan.exam;
+    report.exam = plan.exam.clone().map(|mut exam| {
+        exam.checked_local = started
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .datetime();
+        exam
+    });
     report.checklist = plan.profile.file.checklist.clean_items();
     // The snapshot this run took (--snapshot) goes into the HTML report; a path named in replayed
     // facts is never read.
-    if let Some(img) = snapshot.as_deref().and_then(render::charts::load_image) {
+    if let Some(img) = plan
+        .options
+        .snapshot
+        .as_deref()
+        .and_then(render::charts::load_image)
+    {
         report.images.insert(
             <crate::check::webcam::Webcam as check::Module>::ID.to_string(),
             img,
         );
     }
-    let report = report.with_id();
+    Ok(report.with_id())
+}
 
-    // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
-    let saved = match &history {
-        Some((store, _)) => match store.save(&report) {
+/// Save `report` in the history, if it can be; a failed save only warns. Whether it was saved.
+pub(super) fn save_run(
+    history: Option<&(crate::history::Store, crate::history::Loaded)>,
+    report: &Report,
+) -> bool {
+    match history {
+        Some((store, _)) => match store.save(report) {
             Ok(_) => true,
             Err(e) => {
                 warn(&format!("this run was not saved in the history: {e:#}"));
@@ -252,7 +273,34 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             }
         },
         None => false,
+    }
+}
+
+/// What Ctrl-C or SIGTERM prints when it stops the probes.
+pub(super) const PROBES_STOPPED: &str =
+    "examready: interrupted: the checks were stopped; nothing was saved or written";
+
+pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
+    // From here on a signal always ends the program (see `interrupt`).
+    let signals = crate::interrupt::install(NOTHING_WRITTEN);
+    let plan = plan(args)?;
+    // Read the history before this run is added to it.
+    let history = history_before_run();
+    crate::runner::quiet_panics();
+    let rt = runtime()?;
+    let ran = run_once(&plan, plan.started, &rt, &signals);
+    // A timed-out probe may still be stuck in a driver: do not wait for it.
+    rt.shutdown_background();
+    let report = match ran {
+        Ok(report) => report,
+        Err(signal) => {
+            // Nothing was written: the history and --output are only written after the run.
+            say!("{PROBES_STOPPED}");
+            return Ok(signal.exit_code());
+        }
     };
+    // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
+    let saved = save_run(history.as_ref(), &report);
     let delivered = deliver(
         &report,
         &Delivery {

@@ -45,6 +45,7 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         options: plan.options,
         exam_at: args.exam_at.clone(),
         idle: args.stop_after_idle,
+        watch_min_every: args.watch_min_every,
     };
     let token = crate::ui::new_token()?;
     crate::runner::quiet_panics();

@@ -28,8 +28,10 @@ use crate::model::Report;
 use crate::profile::Profile;
 use crate::runner::Event;
 
+pub mod changes;
 pub mod guard;
 pub mod page;
+pub mod watch;
 
 /// What the page may run: the profiles it offers (the first is preselected), the modules, the
 /// probe options, the exam's time (`--exam-at`, checked already), and how long the server waits
@@ -40,6 +42,9 @@ pub struct Config {
     pub options: ProbeOptions,
     pub exam_at: Option<String>,
     pub idle: Duration,
+    /// The shortest interval the page's watch toggle accepts ([`crate::watch::MIN_EVERY`]; the
+    /// tests lower it).
+    pub watch_min_every: Duration,
 }
 
 /// One run's events so far (replayed to a page that connects late) and its report.
@@ -48,6 +53,8 @@ struct RunState {
     running: bool,
     log: Vec<String>,
     report: Option<Arc<Report>>,
+    /// "What changed since last time" for the finished run (HTML, see [`changes`]).
+    changes: Option<String>,
 }
 
 pub(crate) struct Shared {
@@ -58,6 +65,7 @@ pub(crate) struct Shared {
     tx: broadcast::Sender<String>,
     last_seen: Mutex<Instant>,
     streams: AtomicUsize,
+    watching: watch::Watching,
 }
 
 type App = Arc<Shared>;
@@ -124,10 +132,12 @@ pub async fn serve(
         tx: broadcast::channel(1024).0,
         last_seen: Mutex::new(Instant::now()),
         streams: AtomicUsize::new(0),
+        watching: watch::Watching::default(),
     });
     let app = Router::new()
         .route("/", get(index))
         .route("/start", post(start))
+        .route("/watch", post(watch::toggle))
         .route("/events", get(events))
         .route("/result", get(result))
         .route("/report.{ext}", get(report_file))
@@ -152,27 +162,23 @@ pub async fn serve(
 
 async fn index(State(app): State<App>) -> Html<String> {
     let running = app.lock().running;
-    Html(page::index(&app.cfg.profiles, &app.cfg.checks, running))
+    let page = page::index(&app.cfg.profiles, &app.cfg.checks, running);
+    Html(watch::with_controls(
+        &page,
+        app.cfg.exam_at.as_deref(),
+        app.cfg.watch_min_every,
+    ))
 }
 
 /// POST /start (`profile=ID`, form-encoded): start a run unless one is running.
 async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let wanted = form_value(&String::from_utf8_lossy(&body), "profile").unwrap_or_default();
-    let Some(profile) = app.cfg.profiles.iter().find(|p| p.id == wanted).cloned() else {
+    let Some(profile) = app.profile(&wanted) else {
         return (StatusCode::BAD_REQUEST, "unknown profile").into_response();
     };
-    {
-        let mut run = app.lock();
-        if run.running {
-            return (StatusCode::CONFLICT, "a check is already running").into_response();
-        }
-        *run = RunState {
-            running: true,
-            ..RunState::default()
-        };
+    if !begin(&app, profile) {
+        return (StatusCode::CONFLICT, "a check is already running").into_response();
     }
-    app.publish(json!({"type": "reset", "profile": profile.name()}));
-    tokio::spawn(run_checks(app.clone(), profile));
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -182,6 +188,30 @@ async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
     } else {
         Redirect::to("/").into_response()
     }
+}
+
+impl Shared {
+    /// The offered profile with this id.
+    fn profile(&self, id: &str) -> Option<Arc<Profile>> {
+        self.cfg.profiles.iter().find(|p| p.id == id).cloned()
+    }
+}
+
+/// Start a run of `profile` unless one is running (then false).
+fn begin(app: &App, profile: Arc<Profile>) -> bool {
+    {
+        let mut run = app.lock();
+        if run.running {
+            return false;
+        }
+        *run = RunState {
+            running: true,
+            ..RunState::default()
+        };
+    }
+    app.publish(json!({"type": "reset", "profile": profile.name()}));
+    tokio::spawn(run_checks(app.clone(), profile));
+    true
 }
 
 /// The value of `key` in a form-encoded body (`a=1&profile=my%20exam`), decoded.
@@ -255,27 +285,21 @@ async fn run_checks(app: App, profile: Arc<Profile>) {
     });
     report.checklist = profile.file.checklist.clean_items();
     let report = Arc::new(report.with_id());
-    let saved = report.clone();
-    let saved = tokio::task::spawn_blocking(move || {
-        crate::history::Store::default_location().and_then(|s| s.save(&saved))
-    })
-    .await;
-    let warning = match saved {
-        Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(format!("This run was not saved in the history: {e:#}")),
-        Err(e) => Some(format!("This run was not saved in the history: {e}")),
-    };
+    let (since, warning) = changes::compare_and_save(report.clone()).await;
+    let tz = jiff::tz::TimeZone::system();
     let done = json!({
         "type": "done",
         "verdict": report.verdict.as_str(),
         "headline": crate::render::plain::headline(&report),
         "report_id": report.report_id,
         "warning": warning,
+        "changes": {"count": since.count(), "summary": since.summary(&tz)},
     });
     {
         let mut run = app.lock();
         run.running = false;
         run.report = Some(report);
+        run.changes = Some(since.html(&tz));
     }
     app.publish(done);
 }
@@ -320,10 +344,15 @@ fn finished_report(app: &Shared) -> Option<Arc<Report>> {
     app.lock().report.clone()
 }
 
-/// GET /result: the finished run as an HTML fragment for the page.
+/// GET /result: the finished run as an HTML fragment for the page, what changed since the
+/// previous run right under the verdict.
 async fn result(State(app): State<App>) -> Response {
+    let changes = app.lock().changes.clone().unwrap_or_default();
     match finished_report(&app) {
-        Some(r) => Html(page::result(&r)).into_response(),
+        Some(r) => {
+            let page = page::result(&r);
+            Html(page.replacen("</header>\n", &format!("</header>\n{changes}"), 1)).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no finished check yet").into_response(),
     }
 }
