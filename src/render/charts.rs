@@ -177,38 +177,55 @@ pub fn svg(series: &Series) -> Option<String> {
                 .draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2)))
                 .ok()?;
         }
-        // Limits: a dashed line each, named in words above it at the left (never colour alone).
-        let limit_colour = RGBColor(0xb3, 0x26, 0x1e);
-        for l in &series.limits {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(x0, l.value), (x1, l.value)],
-                    8,
-                    5,
-                    limit_colour.stroke_width(2),
-                ))
-                .ok()?;
-            let style = ("sans-serif", 13).into_font().color(&limit_colour).pos(
-                plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Left,
-                    plotters::style::text_anchor::VPos::Bottom,
-                ),
-            );
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    l.label(&series.unit),
-                    (x0 + (x1 - x0) * 0.01, l.value),
-                    style,
-                )))
-                .ok()?;
-        }
+        draw_limits(&mut chart, series, x0, x1)?;
         root.present().ok()?;
     }
-    let start = buf.find("<svg")?;
-    let svg = &buf[start..];
+    named(&buf, series, data_y0, data_y1)
+}
+
+/// The limits: a dashed line each, named in words above it at the left (never colour alone).
+fn draw_limits(
+    chart: &mut ChartContext<
+        '_,
+        SVGBackend<'_>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    series: &Series,
+    x0: f64,
+    x1: f64,
+) -> Option<()> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let colour = RGBColor(0xb3, 0x26, 0x1e);
+    for l in &series.limits {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, l.value), (x1, l.value)],
+                8,
+                5,
+                colour.stroke_width(2),
+            ))
+            .ok()?;
+        let style = ("sans-serif", 13)
+            .into_font()
+            .color(&colour)
+            .pos(Pos::new(HPos::Left, VPos::Bottom));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                l.label(&series.unit),
+                (x0 + (x1 - x0) * 0.01, l.value),
+                style,
+            )))
+            .ok()?;
+    }
+    Some(())
+}
+
+/// plotters' SVG document as an element for a page: shrinks on a phone (the viewBox kept, the
+/// fixed size dropped), and a screen reader reads its title and description, not the drawing.
+/// The data run from `low` to `high`.
+fn named(document: &str, series: &Series, low: f64, high: f64) -> Option<String> {
+    let svg = &document[document.find("<svg")?..];
     let open_end = svg.find('>')?;
-    // Let the picture shrink on a phone: keep the viewBox, drop the fixed size. A screen reader
-    // reads the title and the description, not the drawing.
     let open = svg[..open_end].replacen(
         "<svg width=\"640\" height=\"260\"",
         "<svg role=\"img\" width=\"100%\"",
@@ -224,7 +241,7 @@ pub fn svg(series: &Series) -> Option<String> {
         "{open} aria-labelledby=\"{id}-title {id}-desc\"><title id=\"{id}-title\">{}</title>\
          <desc id=\"{id}-desc\">{}</desc>{}",
         series.title,
-        describe(series, data_y0, data_y1),
+        describe(series, low, high),
         &svg[open_end + 1..]
     ))
 }
