@@ -642,6 +642,7 @@ fn double_click_opens_the_page_in_the_default_browser() {
     .unwrap();
     let path = ("PATH", path.to_string_lossy().into_owned());
     let exe = winpath(&w.exe);
+    let spawned = Instant::now();
     let (mut child, rx) = on_a_terminal(&w, &[&exe], &[path]);
     let seen = match wait_for(&rx, "It stops by itself", Duration::from_secs(60)) {
         Ok(s) => s,
@@ -672,6 +673,10 @@ fn double_click_opens_the_page_in_the_default_browser() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
+    eprintln!(
+        "double-click to the browser given the address: {:.1} s (Wine's start included)",
+        spawned.elapsed().as_secs_f64()
+    );
     let rest = url
         .strip_prefix("http://127.0.0.1:")
         .unwrap_or_else(|| panic!("not the page on loopback: {url}"));
@@ -775,6 +780,10 @@ async fn play_the_browser(url: &str, port: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
+    eprintln!(
+        "POST /start to the finished result under Wine: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     assert!(
         result.contains("id=\"verdict\"") && result.contains("Pearson OnVUE"),
         "{result}"
