@@ -129,9 +129,33 @@ fn apply_color(choice: ColorChoice) {
     }
 }
 
-/// examready.exe double-clicked (see `double_click`): run the check, save the HTML report where
-/// the candidate finds it, say where, and keep the window open until Enter.
+/// examready started without a terminal (see `double_click`): serve the candidate's page in the
+/// default browser until it has been closed for a while; if no browser opens (or the page
+/// cannot be served), say why and run the check in the window instead.
 fn double_clicked() -> ExitCode {
+    let page = match Cli::try_parse_from(crate::double_click::page_args()) {
+        Ok(Cli {
+            command: Some(Command::Ui(args)),
+            ..
+        }) => serve_page(&args, true),
+        Ok(_) => Err(anyhow::anyhow!("the page's arguments are not `ui`")),
+        Err(e) => Err(e.into()),
+    };
+    let why = match page {
+        Ok(Served::Stopped(code)) => return ExitCode::from(code),
+        Ok(Served::NoBrowser(reason)) => format!("no web browser could be opened ({reason})"),
+        Err(e) => format!("the page could not be served ({e:#})"),
+    };
+    say!(
+        "examready: {}; the check runs in this window instead.\n",
+        render::sanitize::plain(&why)
+    );
+    check_in_window()
+}
+
+/// The check in the console window: run it, save the HTML report where the candidate finds it,
+/// say where, and keep the window open until Enter.
+fn check_in_window() -> ExitCode {
     use crate::double_click as dc;
     let report = dc::report_folder().join(dc::report_name(jiff::Timestamp::now()));
     let code = match Cli::try_parse_from(dc::check_args(&report))

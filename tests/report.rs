@@ -152,6 +152,30 @@ fn html_has_verdict_first_every_module_charts_snapshot_and_checklist() {
         1,
         "microphone: the level"
     );
+    // Each chart is named for a screen reader, and the profile's limits are lines labelled in
+    // words (the same drawing on `examready ui`'s page).
+    let upload = doc
+        .select(&sel(
+            "figure.chart[data-figure=\"network.upload_mbps\"] svg[role=img]",
+        ))
+        .next()
+        .expect("the upload chart");
+    let named: Vec<String> = upload
+        .select(&sel("title, desc"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(named[0], "Upload (Mbps)");
+    assert!(
+        named[1].ends_with("the dashed lines: minimum 3 Mbps, recommended 6 Mbps."),
+        "{named:?}"
+    );
+    let labels: Vec<String> = upload
+        .select(&sel("text"))
+        .map(|t| t.text().collect::<String>().trim().to_string())
+        .collect();
+    for label in ["minimum 3 Mbps", "recommended 6 Mbps"] {
+        assert!(labels.iter().any(|l| l == label), "{label}: {labels:?}");
+    }
     // The data lines (the mesh is drawn in black and grey): one unbroken line per chart.
     assert_eq!(
         doc.select(&sel("figure.chart svg polyline[stroke=\"#1F6FB5\"]"))

@@ -298,6 +298,31 @@ fetch(document.getElementById('download-json').href, {credentials: 'same-origin'
   .then(done, function (e) { done('fetch failed: ' + e); });
 "#;
 
+/// Record what the Content-Security-Policy blocks on the page.
+const WATCH_CSP: &str = r#"
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"#;
+
+/// The network's charts as drawn: figure, the SVG's title and description, its size on the
+/// page, its texts, and the line segments in the limits' colour (a dashed line is many).
+const CHARTS: &str = r##"
+return Array.from(document.querySelectorAll('#result #check-network figure.chart')).map(function (f) {
+  var svg = f.querySelector('svg[role="img"]'), box = svg.getBoundingClientRect();
+  var named = (svg.getAttribute('aria-labelledby') || '').split(' ').map(function (id) {
+    var e = document.getElementById(id); return e ? e.textContent : null;
+  });
+  return {
+    figure: f.getAttribute('data-figure'), title: named[0], desc: named[1],
+    width: box.width, height: box.height,
+    texts: Array.from(svg.querySelectorAll('text')).map(function (t) { return t.textContent.trim(); }),
+    dashes: svg.querySelectorAll('[stroke="#B3261E"]').length
+  };
+});
+"##;
+
 #[test]
 fn the_page_runs_the_checks_live_in_headless_chromium() {
     if !have_chromium() {
@@ -312,7 +337,8 @@ fn the_page_runs_the_checks_live_in_headless_chromium() {
     std::fs::write(
         &profile,
         "[profile]\nname = \"ui test\"\nextends = \"onvue\"\n[runner]\ndeadline_s = 60\n\
-         [network]\nendpoints = []\nmin_download_mbps = 1\nmin_upload_mbps = 1\n",
+         [network]\nendpoints = []\nmin_download_mbps = 1\nmin_upload_mbps = 1\n\
+         max_latency_ms = 400\n",
     )
     .unwrap();
     let ui = Ui::start(&[
@@ -406,6 +432,7 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: PathBuf) {
         "the profile file, then the seven built-in profiles"
     );
     c.execute(WATCH_STATES, vec![]).await.unwrap();
+    c.execute(WATCH_CSP, vec![]).await.unwrap();
     // Keyboard only: Tab to the profile picker, Tab to Start, Enter.
     let press = |key: char| {
         use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -520,6 +547,52 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: PathBuf) {
         .await
         .unwrap();
     assert!(!figures.is_empty(), "the network's figures on the page");
+    // Their charts: the HTML report's inline SVG, drawn on the page (a size, nothing blocked by
+    // the Content-Security-Policy), named for a screen reader, the profile's limit a line with
+    // its label.
+    let charts = c.execute(CHARTS, vec![]).await.unwrap();
+    eprintln!("charts on the page: {charts}");
+    let charts = charts.as_array().unwrap();
+    // The latency's probes are a series under --quick too (its goodput is one mean).
+    let latency = charts
+        .iter()
+        .find(|ch| ch["figure"] == "network.latency_ms")
+        .unwrap_or_else(|| panic!("no latency chart: {charts:?}"));
+    assert_eq!(latency["title"], "Latency (ms)");
+    assert!(
+        latency["width"].as_f64().unwrap() > 100.0 && latency["height"].as_f64().unwrap() > 40.0,
+        "{latency}"
+    );
+    let desc = latency["desc"].as_str().unwrap();
+    assert!(
+        desc.contains("values by probe") && desc.contains("maximum 400 ms, recommended 150 ms"),
+        "{latency}"
+    );
+    let texts = latency["texts"].as_array().unwrap();
+    for label in ["maximum 400 ms", "recommended 150 ms"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "the limit's label {label:?} is drawn: {latency}"
+        );
+    }
+    assert!(
+        latency["dashes"].as_u64().unwrap() >= 4,
+        "the limits are dashed lines: {latency}"
+    );
+    c.execute(
+        "document.querySelector('#check-network figure.chart').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let path = screenshots().join("ui-network-chart.png");
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    let blocked = c.execute("return window.__csp;", vec![]).await.unwrap();
+    assert_eq!(
+        blocked,
+        serde_json::json!([]),
+        "the page's policy blocked something"
+    );
     let id = report["report_id"].as_str().unwrap();
     assert!(status.contains(id), "{status} / {id}");
     let shot = c.screenshot().await.unwrap();

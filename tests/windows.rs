@@ -478,9 +478,14 @@ fn strip_escapes(text: &str) -> String {
 }
 
 /// `wine ARGS` on a pseudo-terminal of its own (util-linux `script`), as a console window
-/// would give it: what a double-click looks like to the program. Returns the child and a
-/// channel of everything it printed so far (escape codes removed).
-fn on_a_terminal(w: &Wine, args: &[&str]) -> (Child, std::sync::mpsc::Receiver<String>) {
+/// would give it: what a double-click looks like to the program. `env` is set on top of the
+/// test prefix's environment. Returns the child and a channel of everything it printed so far
+/// (escape codes removed).
+fn on_a_terminal(
+    w: &Wine,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> (Child, std::sync::mpsc::Receiver<String>) {
     use std::io::Read;
     let mut line = String::from("wine");
     for a in args {
@@ -488,7 +493,10 @@ fn on_a_terminal(w: &Wine, args: &[&str]) -> (Child, std::sync::mpsc::Receiver<S
         line.push_str(&format!("'{a}'"));
     }
     // The environment `command` gives wine, around `script` instead.
-    let template = w.command("wine");
+    let mut template = w.command("wine");
+    for (k, v) in env {
+        template.env(k, v);
+    }
     let mut cmd = Command::new("script");
     cmd.args(["-qefc", &line, "/dev/null"]);
     for (k, v) in template.get_envs() {
@@ -537,15 +545,21 @@ fn wait_for(
     Ok(seen)
 }
 
-/// A double-click: examready.exe with no arguments, alone on its console, runs the check, saves
-/// the HTML report in the Downloads (or Documents) folder, says where, and waits for Enter.
-/// Started from a shell (cmd.exe) on the same console, it does none of that.
+/// A double-click where no browser can be opened (Wine's browser launcher, winebrowser.exe,
+/// disabled for this run): examready.exe with no arguments, alone on its console, says why,
+/// runs the check, saves the HTML report in the Downloads (or Documents) folder inside the
+/// prefix, says where, and waits for Enter. Started from a shell (cmd.exe) on the same console,
+/// it does none of that.
 #[test]
-fn double_click_saves_the_report_and_waits_for_enter() {
+fn double_click_without_a_browser_saves_the_report_and_waits_for_enter() {
     use std::io::Write;
     let Some(w) = wine() else { return };
     let exe = winpath(&w.exe);
-    let (mut child, rx) = on_a_terminal(&w, &[&exe]);
+    let no_browser = (
+        "WINEDLLOVERRIDES",
+        "mscoree,mshtml=;winemenubuilder.exe=d;winebrowser.exe=d".to_string(),
+    );
+    let (mut child, rx) = on_a_terminal(&w, &[&exe], &[no_browser]);
     let seen = match wait_for(
         &rx,
         "Press Enter to close this window.",
@@ -564,6 +578,17 @@ fn double_click_saves_the_report_and_waits_for_enter() {
         "closed without waiting:\n{seen}"
     );
     assert!(seen.contains("Not ready for Pearson OnVUE"), "{seen}");
+    // Wine's console breaks lines at the terminal's width.
+    let flat = seen.replace('\n', "");
+    assert!(
+        flat.contains("no web browser could be opened")
+            && flat.contains("the check runs in this window instead"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("?token="),
+        "no address of a page nobody serves:\n{seen}"
+    );
     let saved = seen
         .lines()
         .skip_while(|l| !l.contains("The report is saved as:"))
@@ -604,7 +629,7 @@ fn double_click_saves_the_report_and_waits_for_enter() {
 
     // From cmd.exe on the same terminal the console has two processes: a normal run that
     // prints its verdict and ends, without saving a report or waiting.
-    let (child, rx) = on_a_terminal(&w, &["cmd", "/c", &exe]);
+    let (child, rx) = on_a_terminal(&w, &["cmd", "/c", &exe], &[]);
     let out = wait_with_limit(child, Duration::from_secs(150));
     let mut seen = String::new();
     while let Ok(s) = rx.try_recv() {
@@ -614,4 +639,192 @@ fn double_click_saves_the_report_and_waits_for_enter() {
     assert!(seen.contains("Not ready for Pearson OnVUE"), "{seen}");
     assert!(!seen.contains("Press Enter"), "{seen}");
     assert!(!seen.contains("The report is saved"), "{seen}");
+}
+
+/// A double-click: examready.exe with no arguments, alone on its console, serves the
+/// candidate's page and opens it in the default browser. Wine opens a web address with
+/// winebrowser.exe, which runs the first program of its browser list (`xdg-open` first) found
+/// on the Unix PATH: here a recorder that writes down the address it is given. The test then
+/// plays the browser from Linux: trades the token for the cookie, gets the page, starts a
+/// check by POST, waits for the finished report and downloads its JSON; Ctrl-C in the window
+/// stops the page.
+#[test]
+fn double_click_opens_the_page_in_the_default_browser() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let Some(w) = wine() else { return };
+    let browser = tempfile::tempdir().unwrap();
+    let opened = browser.path().join("opened");
+    let recorder = browser.path().join("xdg-open");
+    std::fs::write(
+        &recorder,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&recorder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(browser.path().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let path = ("PATH", path.to_string_lossy().into_owned());
+    let exe = winpath(&w.exe);
+    let spawned = Instant::now();
+    let (mut child, rx) = on_a_terminal(&w, &[&exe], &[path]);
+    let seen = match wait_for(&rx, "It stops by itself", Duration::from_secs(60)) {
+        Ok(s) => s,
+        Err(seen) => {
+            let _ = child.kill();
+            panic!("no page after a double-click; output so far:\n{seen}");
+        }
+    };
+    // Wine's console breaks lines at the terminal's width.
+    let flat = seen.replace('\n', "");
+    assert!(
+        flat.contains("the page is open in your browser")
+            && flat.contains("Keep this window open")
+            && flat.contains("press Ctrl-C to stop"),
+        "{seen}"
+    );
+    assert!(!seen.contains("Press Enter"), "{seen}");
+    // The address the browser was given: the page on loopback with a fresh token.
+    let start = Instant::now();
+    let url = loop {
+        let text = std::fs::read_to_string(&opened).unwrap_or_default();
+        if let Some(line) = text.lines().next() {
+            break line.trim().to_string();
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the browser was not given an address; the window says:\n{seen}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    eprintln!(
+        "double-click to the browser given the address: {:.1} s (Wine's start included)",
+        spawned.elapsed().as_secs_f64()
+    );
+    let rest = url
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("not the page on loopback: {url}"));
+    let (port, token) = rest.split_once("/?token=").expect("a token");
+    assert!(
+        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{url}"
+    );
+    assert!(flat.contains(&url), "the window names the address:\n{seen}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt.block_on(play_the_browser(&url, port));
+    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["profile"]["id"], "onvue");
+    assert!(
+        report["report_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{report}"
+    );
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(6),
+        "every module"
+    );
+    assert!(
+        report["checks"][0]["facts"]["os"]
+            .to_string()
+            .contains("Windows")
+    );
+    // Ctrl-C in the window stops the page (exit 130).
+    child.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    let out = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(130), "{:?}", out.status);
+    // The run was saved in the history of this test's own data folder, under its report id.
+    let id = report["report_id"].as_str().unwrap();
+    let history = w.data.path().join("history");
+    let saved = std::fs::read_dir(&history)
+        .unwrap_or_else(|e| panic!("{}: {e}", history.display()))
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains(id));
+    assert!(saved, "report {id} not in {}", history.display());
+}
+
+/// What a browser does with the page's address: the token for the cookie, the page, Start
+/// (POST), then the finished result and the JSON report. Returns the report.
+async fn play_the_browser(url: &str, port: &str) -> Value {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let traded = http.get(url).send().await.expect("the page answers");
+    assert_eq!(traded.status(), 303, "the token buys the cookie");
+    let cookie = traded
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a cookie")
+        .to_string();
+    assert_eq!(
+        cookie.split_once('=').unwrap().0,
+        format!("examready-{port}")
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let get = |path: &str| {
+        http.get(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    let page = get("/").await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("id=\"start-button\"") && page.contains("value=\"onvue\""),
+        "{page}"
+    );
+    let started = http
+        .post(format!("{base}/start"))
+        .header("cookie", &cookie)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("profile=onvue")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 202, "{:?}", started.text().await);
+    let start = Instant::now();
+    let result = loop {
+        let r = get("/result").await.unwrap();
+        if r.status() == 200 {
+            break r.text().await.unwrap();
+        }
+        assert_eq!(r.status(), 404, "no result yet");
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "the check did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    eprintln!(
+        "POST /start to the finished result under Wine: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    assert!(
+        result.contains("id=\"verdict\"") && result.contains("Pearson OnVUE"),
+        "{result}"
+    );
+    assert!(result.contains("href=\"/report.json\""), "{result}");
+    let json = get("/report.json").await.unwrap();
+    assert_eq!(json.status(), 200);
+    assert!(
+        json.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    serde_json::from_str(&json.text().await.unwrap()).expect("the JSON report parses")
 }

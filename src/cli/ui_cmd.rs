@@ -19,7 +19,25 @@ pub(super) fn parse_loopback(s: &str) -> Result<std::net::SocketAddr, String> {
     Ok(addr)
 }
 
+/// How the page ended: stopped (with the exit status), or never served because a double-click
+/// needs a browser and none opened (with the reason).
+pub(super) enum Served {
+    Stopped(u8),
+    NoBrowser(String),
+}
+
 pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
+    match serve_page(args, false)? {
+        Served::Stopped(code) => Ok(code),
+        // Only a double-click gives up when no browser opens; the command only warns.
+        Served::NoBrowser(_) => Ok(EXIT_ERROR),
+    }
+}
+
+/// Serve the page. From a double-click (`double_click`), a browser that does not open ends it
+/// before anything is served (the caller runs the check in the window instead), and the window
+/// tells the candidate to keep it open.
+pub(super) fn serve_page(args: &UiArgs, double_click: bool) -> anyhow::Result<Served> {
     let _signals =
         crate::interrupt::install("examready: interrupted: the page is no longer served");
     let check = CheckArgs {
@@ -58,14 +76,23 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         .block_on(tokio::net::TcpListener::bind(args.listen))
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let url = crate::ui::url(listener.local_addr()?, &token);
-    print_raw(&format!("{url}\n"))?;
-    say!("examready ui: the page is at the address above; Ctrl-C stops it.");
-    if !args.no_browser
-        && let Err(e) = webbrowser::open(&url)
-    {
-        warn(&format!(
+    // A double-click prints the address once the browser has it (else it is of no use).
+    if !double_click {
+        print_raw(&format!("{url}\n"))?;
+        say!("examready ui: the page is at the address above; Ctrl-C stops it.");
+    }
+    match (!args.no_browser).then(|| webbrowser::open(&url)) {
+        Some(Err(e)) if double_click => return Ok(Served::NoBrowser(e.to_string())),
+        Some(Err(e)) => warn(&format!(
             "could not open a browser ({e}): open the address above yourself"
-        ));
+        )),
+        Some(Ok(())) if double_click => say!(
+            "examready: the page is open in your browser ({url}).\n\n\
+             Keep this window open while you use the page; close it or press Ctrl-C to stop.\n\
+             It stops by itself once the page has been closed for {}.",
+            humantime::format_duration(args.stop_after_idle)
+        ),
+        _ => {}
     }
     let served = rt.block_on(crate::ui::serve(listener, token, config));
     // A timed-out probe may still be stuck in a driver: do not wait for it.
@@ -75,5 +102,5 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         "examready ui: no page open and no request for {}; stopped.",
         humantime::format_duration(args.stop_after_idle)
     );
-    Ok(EXIT_READY)
+    Ok(Served::Stopped(EXIT_READY))
 }

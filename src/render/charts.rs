@@ -21,7 +21,32 @@ pub struct Series {
     pub x_label: String,
     /// Runs of points; a `null` value splits runs.
     pub runs: Vec<Vec<(f64, f64)>>,
+    /// The profile's limits for the figure, drawn as labelled horizontal lines.
+    pub limits: Vec<Limit>,
 }
+
+/// A limit line: "minimum", "maximum" or "recommended", and its value in the series' unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub what: &'static str,
+    pub value: f64,
+}
+
+impl Limit {
+    /// The line's label: "minimum 3 Mbps".
+    pub fn label(&self, unit: &str) -> String {
+        format!(
+            "{} {}",
+            self.what,
+            crate::figure::with_unit(self.value, unit)
+        )
+    }
+}
+
+/// No measurement is that large; plotters never returns on ranges near f64's limits (an
+/// infinite or zero-width axis), so such a series or limit is left out rather than hang the
+/// report.
+const LIMIT: f64 = 1e15;
 
 const MAX_SERIES: usize = 8;
 const MAX_POINTS: usize = 4000;
@@ -63,12 +88,26 @@ pub fn chartable(figures: &[Figure]) -> Vec<Series> {
                 "" => label,
                 u => format!("{label} ({})", plain_text(u)),
             };
+            // The profile's limits are in the figure's unit; a series in another unit has none.
+            let limits = [
+                ("minimum", f.minimum),
+                ("maximum", f.maximum),
+                ("recommended", f.recommended),
+            ]
+            .into_iter()
+            .filter(|_| s.unit == f.unit)
+            .filter_map(|(what, v)| {
+                v.filter(|v| v.is_finite() && v.abs() <= LIMIT)
+                    .map(|value| Limit { what, value })
+            })
+            .collect();
             Some(Series {
                 figure: f.id.clone(),
                 title,
-                unit: s.unit.clone(),
+                unit: plain_text(&s.unit),
                 x_label: plain_text(&s.x_label),
                 runs,
+                limits,
             })
         })
         .take(MAX_SERIES)
@@ -92,14 +131,17 @@ pub fn svg(series: &Series) -> Option<String> {
         y0 = y0.min(y);
         y1 = y1.max(y);
     }
-    // No measurement is that large; plotters never returns on ranges near f64's limits (an
-    // infinite or zero-width axis), so such a series is left out rather than hang the report.
-    const LIMIT: f64 = 1e15;
     if [x0, x1, y0, y1]
         .iter()
         .any(|v| !v.is_finite() || v.abs() > LIMIT)
     {
         return None;
+    }
+    let (data_y0, data_y1) = (y0, y1);
+    // The limits are in the picture, however far the measurements are from them.
+    for l in &series.limits {
+        y0 = y0.min(l.value);
+        y1 = y1.max(l.value);
     }
     if x1 - x0 < 1e-9 {
         x1 = x0 + 1.0;
@@ -135,17 +177,96 @@ pub fn svg(series: &Series) -> Option<String> {
                 .draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2)))
                 .ok()?;
         }
+        draw_limits(&mut chart, series, x0, x1)?;
         root.present().ok()?;
     }
-    let start = buf.find("<svg")?;
-    let mut svg = buf[start..].to_string();
-    // Let the picture shrink on a phone: keep the viewBox, drop the fixed size.
-    svg = svg.replacen(
+    named(&buf, series, data_y0, data_y1)
+}
+
+/// The limits: a dashed line each, named in words above it at the left (never colour alone).
+fn draw_limits(
+    chart: &mut ChartContext<
+        '_,
+        SVGBackend<'_>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    series: &Series,
+    x0: f64,
+    x1: f64,
+) -> Option<()> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let colour = RGBColor(0xb3, 0x26, 0x1e);
+    for l in &series.limits {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, l.value), (x1, l.value)],
+                8,
+                5,
+                colour.stroke_width(2),
+            ))
+            .ok()?;
+        let style = ("sans-serif", 13)
+            .into_font()
+            .color(&colour)
+            .pos(Pos::new(HPos::Left, VPos::Bottom));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                l.label(&series.unit),
+                (x0 + (x1 - x0) * 0.01, l.value),
+                style,
+            )))
+            .ok()?;
+    }
+    Some(())
+}
+
+/// plotters' SVG document as an element for a page: shrinks on a phone (the viewBox kept, the
+/// fixed size dropped), and a screen reader reads its title and description, not the drawing.
+/// The data run from `low` to `high`.
+fn named(document: &str, series: &Series, low: f64, high: f64) -> Option<String> {
+    let svg = &document[document.find("<svg")?..];
+    let open_end = svg.find('>')?;
+    let open = svg[..open_end].replacen(
         "<svg width=\"640\" height=\"260\"",
         "<svg role=\"img\" width=\"100%\"",
         1,
     );
-    Some(svg)
+    // Title, unit and labels keep to plain characters (`chartable`): nothing here needs escaping.
+    let id: String = "chart-"
+        .chars()
+        .chain(series.figure.chars().take(80))
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Some(format!(
+        "{open} aria-labelledby=\"{id}-title {id}-desc\"><title id=\"{id}-title\">{}</title>\
+         <desc id=\"{id}-desc\">{}</desc>{}",
+        series.title,
+        describe(series, low, high),
+        &svg[open_end + 1..]
+    ))
+}
+
+/// The chart in words: "12 values by second, from 3.2 to 9.8 Mbps; minimum 1.5 Mbps,
+/// recommended 3 Mbps."
+fn describe(series: &Series, low: f64, high: f64) -> String {
+    use crate::figure::with_unit;
+    let n = series.runs.iter().map(Vec::len).sum::<usize>();
+    let mut text = format!(
+        "{n} values by {}, from {} to {}",
+        series.x_label,
+        with_unit(low, &series.unit),
+        with_unit(high, &series.unit)
+    );
+    if !series.limits.is_empty() {
+        let limits: Vec<String> = series
+            .limits
+            .iter()
+            .map(|l| l.label(&series.unit))
+            .collect();
+        text.push_str(&format!("; the dashed lines: {}", limits.join(", ")));
+    }
+    text.push('.');
+    text
 }
 
 /// A camera snapshot carried by the facts: its MIME type and base64 text.
@@ -288,8 +409,46 @@ mod tests {
                 (4.0, Some(4.0)),
             ],
         );
+        let f = f.minimum(Some(1.5)).recommended(Some(3.0)).maximum(None);
         let s = &chartable(&[f])[0];
+        assert_eq!(
+            s.limits,
+            vec![
+                Limit {
+                    what: "minimum",
+                    value: 1.5
+                },
+                Limit {
+                    what: "recommended",
+                    value: 3.0
+                }
+            ]
+        );
         let svg = svg(s).unwrap();
+        // Named for a screen reader: the title, and the description with every limit in words.
+        assert!(svg.contains(
+            "aria-labelledby=\"chart-network-upload-mbps-title chart-network-upload-mbps-desc\""
+        ));
+        assert!(
+            svg.contains("<title id=\"chart-network-upload-mbps-title\">Upload (Mbps)</title>")
+        );
+        assert!(
+            svg.contains(
+                "<desc id=\"chart-network-upload-mbps-desc\">4 values by seconds, from 4 Mbps to 9.1 Mbps; \
+                 the dashed lines: minimum 1.5 Mbps, recommended 3 Mbps.</desc>"
+            ),
+            "{svg}"
+        );
+        // Each limit is a dashed line (short segments) with its label drawn beside it.
+        assert!(
+            svg.contains(">\nminimum 1.5 Mbps\n<") || svg.contains(">minimum 1.5 Mbps<"),
+            "{svg}"
+        );
+        assert!(svg.contains("recommended 3 Mbps"));
+        assert!(
+            svg.matches("stroke=\"#B3261E\"").count() >= 4,
+            "dashes of two lines"
+        );
         assert!(
             svg.starts_with("<svg role=\"img\" width=\"100%\""),
             "{}",
@@ -361,6 +520,7 @@ mod extreme_tests {
             unit: String::new(),
             x_label: "sample".into(),
             runs: vec![points.to_vec()],
+            limits: Vec::new(),
         }
     }
 
