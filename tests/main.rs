@@ -26,5 +26,6 @@ mod robustness;
 mod runner;
 mod schema;
 mod ui;
+mod ui_devices;
 mod webcam;
 mod windows;

@@ -29,6 +29,7 @@ pub(super) fn run_ui(args: &UiArgs) -> anyhow::Result<u8> {
         exam_at: args.exam_at.clone(),
         mic: args.mic.clone(),
         camera: args.camera.clone(),
+        camera_frames: args.camera_frames.clone(),
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;

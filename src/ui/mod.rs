@@ -28,6 +28,7 @@ use crate::model::Report;
 use crate::profile::Profile;
 use crate::runner::Event;
 
+pub mod devices;
 pub mod guard;
 pub mod page;
 
@@ -58,6 +59,7 @@ pub(crate) struct Shared {
     tx: broadcast::Sender<String>,
     last_seen: Mutex<Instant>,
     streams: AtomicUsize,
+    devices: devices::Devices,
 }
 
 type App = Arc<Shared>;
@@ -124,6 +126,7 @@ pub async fn serve(
         tx: broadcast::channel(1024).0,
         last_seen: Mutex::new(Instant::now()),
         streams: AtomicUsize::new(0),
+        devices: devices::Devices::default(),
     });
     let app = Router::new()
         .route("/", get(index))
@@ -131,6 +134,7 @@ pub async fn serve(
         .route("/events", get(events))
         .route("/result", get(result))
         .route("/report.{ext}", get(report_file))
+        .merge(devices::routes())
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             guard::guard,
@@ -171,6 +175,8 @@ async fn start(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
             ..RunState::default()
         };
     }
+    // The page's camera, microphone and tone are released before any check opens them.
+    devices::release_all(&app, "Paused while the check runs.").await;
     app.publish(json!({"type": "reset", "profile": profile.name()}));
     tokio::spawn(run_checks(app.clone(), profile));
     let wants_json = headers

@@ -1,0 +1,416 @@
+/*!
+The devices on the candidate's page: a live camera preview, a live microphone level meter and a
+test tone, so the candidate can fix the light, the framing and the microphone while looking and
+listening, before the check. Each device is opened only when the page asks by POST
+(`/camera/start`, `/meter/start`, `/tone`), behind the same guard as every other route, and
+released when the page stops it, when the page goes away (its streams close), and before a check
+starts (so the webcam and microphone checks never find them busy because of the page).
+
+Each device runs on its own thread ([`Slot`]): the camera (`camera.rs`) sends JPEG frames to
+`GET /camera/stream` (MJPEG, `multipart/x-mixed-replace`) and its state and hints, the meter
+(`meter.rs`) 20 readings a second, and the tone (`tone.rs`) its state, all as JSON on one
+Server-Sent Events stream, `GET /devices/events`.
+*/
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use serde_json::json;
+use tokio::sync::{broadcast, watch};
+
+use super::App;
+use crate::profile::Profile;
+
+mod camera;
+mod meter;
+mod tone;
+
+/// The page's script for this section.
+pub const SCRIPT: &str = include_str!("../devices.js");
+
+/// A device released by nobody is released anyway this long after it was opened, when no page
+/// has come to watch or hear it.
+const UNWATCHED: Duration = Duration::from_secs(10);
+
+/// One device's worker thread and its stop flag.
+#[derive(Default)]
+pub(crate) struct Slot(Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>>);
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Arc<AtomicBool>, JoinHandle<()>)>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Start `work` on its own thread unless it runs already; whether it started.
+    fn start(&self, name: &str, work: impl FnOnce(Arc<AtomicBool>) + Send + 'static) -> bool {
+        let mut slot = self.lock();
+        if slot.as_ref().is_some_and(|(_, h)| !h.is_finished()) {
+            return false;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        match std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || work(flag))
+        {
+            Ok(h) => {
+                *slot = Some((stop, h));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Ask the worker to stop and wait until it has released its device.
+    async fn stop(&self) {
+        let taken = self.lock().take();
+        if let Some((stop, handle)) = taken {
+            stop.store(true, Ordering::SeqCst);
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}
+
+/// Who is watching or listening: a device whose watchers have all gone is released.
+#[derive(Default)]
+pub(crate) struct Watchers(AtomicUsize);
+
+/// Counts one watcher while it lives.
+struct Watching(Arc<super::Shared>, fn(&super::Shared) -> &Watchers);
+
+impl Watching {
+    fn new(app: &App, which: fn(&super::Shared) -> &Watchers) -> Watching {
+        which(app).0.fetch_add(1, Ordering::SeqCst);
+        Watching(app.clone(), which)
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        (self.1)(&self.0).0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Tells a device's worker when nobody is left: after at least one watcher came and went, or
+/// when none came within [`UNWATCHED`].
+pub(crate) struct Lease<'a> {
+    watchers: &'a Watchers,
+    opened: Instant,
+    seen: bool,
+}
+
+impl Lease<'_> {
+    fn new(watchers: &Watchers) -> Lease<'_> {
+        Lease {
+            watchers,
+            opened: Instant::now(),
+            seen: false,
+        }
+    }
+
+    fn abandoned(&mut self) -> bool {
+        if self.watchers.0.load(Ordering::SeqCst) > 0 {
+            self.seen = true;
+            return false;
+        }
+        self.seen || self.opened.elapsed() >= UNWATCHED
+    }
+}
+
+/// The devices' state, part of the server's shared state.
+pub(crate) struct Devices {
+    camera: Slot,
+    meter: Slot,
+    tone: Slot,
+    /// Open `/devices/events` streams (the meter's listeners) and `/camera/stream`s.
+    listeners: Watchers,
+    viewers: Watchers,
+    /// Device messages for the page (JSON).
+    tx: broadcast::Sender<String>,
+    /// The last state message of each device, replayed to a page that connects.
+    states: Mutex<[Option<String>; 3]>,
+    /// The latest JPEG frame of the preview (`None`: the camera is off).
+    frames: watch::Sender<Option<Bytes>>,
+}
+
+impl Default for Devices {
+    fn default() -> Devices {
+        Devices {
+            camera: Slot::default(),
+            meter: Slot::default(),
+            tone: Slot::default(),
+            listeners: Watchers::default(),
+            viewers: Watchers::default(),
+            tx: broadcast::channel(256).0,
+            states: Mutex::default(),
+            frames: watch::channel(None).0,
+        }
+    }
+}
+
+/// What a device worker needs: where to say things and where to send frames.
+#[derive(Clone)]
+pub(crate) struct Outlet(App);
+
+impl Outlet {
+    fn devices(&self) -> &Devices {
+        &self.0.devices
+    }
+
+    /// A state message (`{"type": "camera" | "meter" | "tone", "state": ...}`): sent, and kept
+    /// for pages that connect later.
+    fn state(&self, value: serde_json::Value) {
+        let slot = match value["type"].as_str() {
+            Some("camera") => 0,
+            Some("meter") => 1,
+            _ => 2,
+        };
+        let text = value.to_string();
+        self.devices()
+            .states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())[slot] = Some(text.clone());
+        let _ = self.devices().tx.send(text);
+    }
+
+    /// A passing message (a level reading, camera hints).
+    fn send(&self, value: serde_json::Value) {
+        let _ = self.devices().tx.send(value.to_string());
+    }
+
+    fn frame(&self, jpeg: Option<Bytes>) {
+        let _ = self.devices().frames.send(jpeg);
+    }
+}
+
+/// The routes of this section (behind the guard with every other route).
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route("/camera/start", post(camera_start))
+        .route("/camera/stop", post(camera_stop))
+        .route("/camera/stream", get(camera_stream))
+        .route("/meter/start", post(meter_start))
+        .route("/meter/stop", post(meter_stop))
+        .route("/tone", post(tone_play))
+        .route("/devices/events", get(device_events))
+}
+
+/// Release every device and wait until each is released: before a check starts.
+pub(crate) async fn release_all(app: &App, reason: &str) {
+    let d = &app.devices;
+    let was = [d.camera.lock().is_some(), d.meter.lock().is_some()];
+    d.camera.stop().await;
+    d.meter.stop().await;
+    d.tone.stop().await;
+    let out = Outlet(app.clone());
+    if was[0] {
+        out.state(json!({"type": "camera", "state": "off", "message": reason}));
+    }
+    if was[1] {
+        out.state(json!({"type": "meter", "state": "off", "message": reason}));
+    }
+}
+
+/// The profile the page names in a POST body (`profile=ID`), else the preselected one.
+fn profile_of(app: &App, body: &Bytes) -> Arc<Profile> {
+    let wanted = super::form_value(&String::from_utf8_lossy(body), "profile").unwrap_or_default();
+    app.cfg
+        .profiles
+        .iter()
+        .find(|p| p.id == wanted)
+        .or(app.cfg.profiles.first())
+        .cloned()
+        .expect("at least one profile")
+}
+
+fn busy_with_check(app: &App) -> Option<Response> {
+    app.lock().running.then(|| {
+        (
+            StatusCode::CONFLICT,
+            "a check is running: the devices are its own until it ends",
+        )
+            .into_response()
+    })
+}
+
+fn started(ok: bool) -> Response {
+    if ok {
+        (StatusCode::ACCEPTED, "{\"started\":true}").into_response()
+    } else {
+        (StatusCode::CONFLICT, "{\"started\":false}").into_response()
+    }
+}
+
+async fn camera_start(State(app): State<App>, body: Bytes) -> Response {
+    if let Some(r) = busy_with_check(&app) {
+        return r;
+    }
+    let req = profile_of(&app, &body).file.webcam.clone();
+    let plan = camera::Plan {
+        wanted: app.cfg.options.camera.clone(),
+        frames: app.cfg.options.camera_frames.clone(),
+        req,
+    };
+    let out = Outlet(app.clone());
+    started(
+        app.devices
+            .camera
+            .start("camera preview", move |stop| camera::run(plan, out, stop)),
+    )
+}
+
+async fn camera_stop(State(app): State<App>) -> Response {
+    app.devices.camera.stop().await;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// GET /camera/stream: the preview as MJPEG, until the camera stops or the page goes away.
+async fn camera_stream(State(app): State<App>) -> Response {
+    let rx = app.devices.frames.subscribe();
+    let watching = Watching::new(&app, |s| &s.devices.viewers);
+    let first =
+        futures_util::stream::once(async { Ok::<Bytes, Infallible>(camera::mjpeg_start()) });
+    // The frame there is now (if any), then each new one; the camera's `None` ends the stream.
+    let frames =
+        futures_util::stream::unfold((rx, watching, true), |(mut rx, w, mut first)| async move {
+            loop {
+                if !first && rx.changed().await.is_err() {
+                    return None;
+                }
+                let jpeg = rx.borrow_and_update().clone();
+                match jpeg {
+                    Some(j) => return Some((Ok(camera::mjpeg_part(&j)), (rx, w, false))),
+                    // Still opening: wait for its first frame.
+                    None if first => first = false,
+                    None => return None,
+                }
+            }
+        });
+    (
+        [(
+            header::CONTENT_TYPE,
+            format!("multipart/x-mixed-replace; boundary={}", camera::BOUNDARY),
+        )],
+        Body::from_stream(futures_util::StreamExt::chain(first, frames)),
+    )
+        .into_response()
+}
+
+async fn meter_start(State(app): State<App>, body: Bytes) -> Response {
+    if let Some(r) = busy_with_check(&app) {
+        return r;
+    }
+    let req = profile_of(&app, &body).file.microphone.clone();
+    let mic = app.cfg.options.mic.clone();
+    let out = Outlet(app.clone());
+    started(app.devices.meter.start("microphone meter", move |stop| {
+        meter::run(mic, req, out, stop)
+    }))
+}
+
+async fn meter_stop(State(app): State<App>) -> Response {
+    app.devices.meter.stop().await;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn tone_play(State(app): State<App>) -> Response {
+    if let Some(r) = busy_with_check(&app) {
+        return r;
+    }
+    let out = Outlet(app.clone());
+    started(
+        app.devices
+            .tone
+            .start("test tone", move |stop| tone::run(out, stop)),
+    )
+}
+
+/// GET /devices/events: each device's current state, then every message as it comes.
+async fn device_events(
+    State(app): State<App>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let (backlog, rx) = {
+        let states = app.devices.states.lock().unwrap_or_else(|p| p.into_inner());
+        let backlog: Vec<String> = states.iter().flatten().cloned().collect();
+        (backlog, app.devices.tx.subscribe())
+    };
+    let watching = Watching::new(&app, |s| &s.devices.listeners);
+    let state = (backlog.into_iter(), rx, watching);
+    let stream = futures_util::stream::unfold(state, |(mut backlog, mut rx, w)| async move {
+        if let Some(text) = backlog.next() {
+            return Some((Ok(SseEvent::default().data(text)), (backlog, rx, w)));
+        }
+        loop {
+            match rx.recv().await {
+                Ok(text) => return Some((Ok(SseEvent::default().data(text)), (backlog, rx, w))),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The page's section: camera, microphone, speaker.
+pub fn section() -> &'static str {
+    r#"<section id="devices" aria-labelledby="devices-title">
+<h2 id="devices-title">Camera, microphone and speaker</h2>
+<p>See and hear what the proctor will, and fix the light or the microphone before the check.
+Nothing is recorded or saved; each device is released when you stop it, leave this page or start the check.</p>
+<div class="devices">
+<div class="device" id="camera-box">
+<h3>Camera</h3>
+<button type="button" id="camera-toggle" aria-pressed="false" aria-controls="camera-preview">Show the camera</button>
+<p id="camera-status" role="status" aria-live="polite">The camera is off.</p>
+<img id="camera-preview" alt="Live picture from the camera" hidden>
+<ul id="camera-hints" aria-live="polite" aria-label="What to fix in the picture"></ul>
+</div>
+<div class="device" id="meter-box">
+<h3>Microphone</h3>
+<button type="button" id="meter-toggle" aria-pressed="false" aria-controls="meter">Show the microphone level</button>
+<p id="meter-status" role="status" aria-live="polite">The microphone is off.</p>
+<div id="meter" class="meter" role="meter" aria-label="Microphone level" aria-valuemin="-90" aria-valuemax="0" aria-valuenow="-90" aria-valuetext="off">
+<div class="level" id="meter-level"></div><div class="peak" id="meter-peak"></div>
+<div class="mark floor" id="meter-floor" hidden></div><div class="mark min" id="meter-min" hidden></div>
+</div>
+<p class="scale" aria-hidden="true"><span>-90 dBFS</span><span>-60</span><span>-30</span><span>0</span></p>
+<p id="meter-text">Level –, peak –, noise floor –.</p>
+<p id="meter-limits" class="limits"></p>
+</div>
+<div class="device" id="speaker-box">
+<h3>Speaker</h3>
+<button type="button" id="tone-button">Play a test tone</button>
+<p id="tone-status" role="status" aria-live="polite">You should hear a short beep (660 Hz, 1 s) from the speaker the check uses.</p>
+</div>
+</div>
+</section>
+"#
+}
+
+/// The section's CSS.
+pub const CSS: &str = r#"
+section#devices .devices { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: .75rem; }
+section#devices .device { background: #fff; border-radius: .5rem; padding: .5rem .75rem; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+section#devices h3 { margin: .25rem 0 .5rem; font-size: 1.1rem; }
+section#devices button[aria-pressed="true"] { background: #a33; }
+#camera-preview { display: block; width: 100%; max-width: 640px; height: auto; background: #222; border-radius: .4rem; }
+#camera-hints li { font-weight: 600; }
+.meter { position: relative; height: 1.75rem; background: #e6e6e6; border: 1px solid #666; border-radius: .3rem; overflow: hidden; margin-top: .5rem; }
+.meter .level { position: absolute; left: 0; top: 0; bottom: 0; width: 0; background: #1f7a3a; }
+.meter .peak { position: absolute; top: 0; bottom: 0; width: 3px; left: 0; background: #111; }
+.meter .mark { position: absolute; top: -2px; bottom: -2px; width: 0; border-left: 3px dashed #b00; }
+.meter .mark.min { border-left: 3px dotted #0b57d0; }
+p.scale { display: flex; justify-content: space-between; font-size: .8rem; margin: .1rem 0; color: #444; }
+p.limits { font-size: .9rem; color: #333; }
+"#;
