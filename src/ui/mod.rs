@@ -304,6 +304,16 @@ async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<SseEven
     };
     app.streams.fetch_add(1, Ordering::Relaxed);
     let guard = StreamGuard(app.clone());
+    replay_then_live(backlog, rx, guard)
+}
+
+/// An event stream: `backlog` first, then each message of `rx` as it comes; `guard` lives as
+/// long as the stream (it counts the page as present).
+pub(crate) fn replay_then_live<G: Send + 'static>(
+    backlog: Vec<String>,
+    rx: broadcast::Receiver<String>,
+    guard: G,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let state = (backlog.into_iter(), rx, guard);
     let stream = futures_util::stream::unfold(state, |(mut backlog, mut rx, guard)| async move {
         if let Some(text) = backlog.next() {

@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
@@ -346,20 +346,7 @@ async fn device_events(
         (backlog, app.devices.tx.subscribe())
     };
     let watching = Watching::new(&app, |s| &s.devices.listeners);
-    let state = (backlog.into_iter(), rx, watching);
-    let stream = futures_util::stream::unfold(state, |(mut backlog, mut rx, w)| async move {
-        if let Some(text) = backlog.next() {
-            return Some((Ok(SseEvent::default().data(text)), (backlog, rx, w)));
-        }
-        loop {
-            match rx.recv().await {
-                Ok(text) => return Some((Ok(SseEvent::default().data(text)), (backlog, rx, w))),
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    super::replay_then_live(backlog, rx, watching)
 }
 
 /// The page's section: camera, microphone, speaker.
@@ -404,6 +391,7 @@ section#devices .devices { display: grid; grid-template-columns: repeat(auto-fit
 section#devices .device { background: #fff; border-radius: .5rem; padding: .5rem .75rem; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 section#devices h3 { margin: .25rem 0 .5rem; font-size: 1.1rem; }
 section#devices button[aria-pressed="true"] { background: #a33; }
+#camera-preview[hidden] { display: none; }
 #camera-preview { display: block; width: 100%; max-width: 640px; height: auto; background: #222; border-radius: .4rem; }
 #camera-hints li { font-weight: 600; }
 .meter { position: relative; height: 1.75rem; background: #e6e6e6; border: 1px solid #666; border-radius: .3rem; overflow: hidden; margin-top: .5rem; }
