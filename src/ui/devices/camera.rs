@@ -15,6 +15,7 @@ use serde_json::json;
 use super::{Lease, Outlet};
 use crate::check::webcam::analysis::{self, FrameStats};
 use crate::check::webcam::face::FaceFinder;
+use crate::check::webcam::source::{FrameSource, Listed};
 use crate::check::webcam::{self, COVERED_STDDEV, WebcamRequirements, capture, recorded};
 
 /// The MJPEG part boundary.
@@ -104,28 +105,32 @@ fn say(out: &Outlet, state: &str, message: String) {
     out.state(json!({"type": "camera", "state": state, "message": message}));
 }
 
-pub(super) fn run(plan: Plan, out: Outlet, stop: Arc<AtomicBool>) {
-    say(&out, "opening", "Opening the camera…".into());
-    let mut source = match recorded::source(plan.frames.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            return say(
-                &out,
-                "error",
-                format!("The recorded frames cannot be played: {e}"),
-            );
-        }
-    };
-    let cams = match source.list() {
-        Ok(c) => c,
-        Err(e) => {
-            return say(
-                &out,
-                "none",
-                format!("No camera found: the system could not list cameras ({e})."),
-            );
-        }
-    };
+/// An open camera and what it is.
+type Opened = (Box<dyn FrameSource + Send>, Listed);
+
+/// Open the camera the webcam check would examine; `Err` is the state and words to show.
+fn open(plan: &Plan) -> Result<Opened, (&'static str, String)> {
+    // macOS asks the candidate once (the system's prompt), as the webcam check does.
+    if plan.frames.is_none()
+        && webcam::native::request_permission(Duration::from_secs(30)) == Some(false)
+    {
+        return Err((
+            "error",
+            "The system refused camera access: allow examready (or the terminal) under System Settings > Privacy & Security > Camera.".into(),
+        ));
+    }
+    let mut source = recorded::source(plan.frames.as_deref()).map_err(|e| {
+        (
+            "error",
+            format!("The recorded frames cannot be played: {e}"),
+        )
+    })?;
+    let cams = source.list().map_err(|e| {
+        (
+            "none",
+            format!("No camera found: the system could not list cameras ({e})."),
+        )
+    })?;
     let Some(cam) = capture::choose(&cams, plan.wanted.as_deref()).cloned() else {
         let msg = match &plan.wanted {
             Some(w) if !cams.is_empty() => format!(
@@ -135,7 +140,7 @@ pub(super) fn run(plan: Plan, out: Outlet, stop: Arc<AtomicBool>) {
             _ => "No camera found on this computer: connect a webcam, or check that it is switched on."
                 .into(),
         };
-        return say(&out, "none", msg);
+        return Err(("none", msg));
     };
     let want = plan.req.min_resolution.unwrap_or(webcam::DEFAULT_CAPTURE);
     if let Err(e) = source.open(cam.index, want) {
@@ -150,8 +155,17 @@ pub(super) fn run(plan: Plan, out: Outlet, stop: Arc<AtomicBool>) {
             ),
             _ => format!("'{}' could not be opened: {e}", cam.name),
         };
-        return say(&out, "error", msg);
+        return Err(("error", msg));
     }
+    Ok((source, cam))
+}
+
+pub(super) fn run(plan: Plan, out: Outlet, stop: Arc<AtomicBool>) {
+    say(&out, "opening", "Opening the camera…".into());
+    let (mut source, cam) = match open(&plan) {
+        Ok(opened) => opened,
+        Err((state, message)) => return say(&out, state, message),
+    };
     let mut lease = Lease::new(&out.devices().viewers);
     // The analysis runs beside the preview, on the latest frame, so it never slows it down.
     let (to_hints, frames_in) = std::sync::mpsc::sync_channel::<(u64, RgbImage)>(1);
