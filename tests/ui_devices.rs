@@ -201,6 +201,20 @@ fn recorded_frames(dir: &Path) {
     }
 }
 
+/// The Rec.709 luma of the recorded frames, averaged (they differ only by a few pixels' pan).
+fn mean_luma(dir: &Path) -> f64 {
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let img = image::open(e.path()).unwrap().to_rgb8();
+        for p in img.pixels() {
+            sum += 0.2126 * p[0] as f64 + 0.7152 * p[1] as f64 + 0.0722 * p[2] as f64;
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
 /// Counts the distinct pictures the <img> shows, drawing it on a small canvas every animation
 /// frame, for `arguments[0]` ms; returns [distinct, ms, naturalWidth, naturalHeight].
 const COUNT_PICTURES: &str = r#"
@@ -310,8 +324,21 @@ fn the_camera_preview_plays_recorded_frames_and_is_released_before_the_check() {
         );
         assert_eq!((counted[2].as_u64(), counted[3].as_u64()), (Some(640), Some(480)));
         assert!(distinct >= 3.0, "the picture does not change: {counted}");
-        // The hints come from the frame analysis.
+        // The hints come from the frame analysis: the brightness it reads is the frames' own.
         wait_css(&c, "#camera-box[data-luma]", 10).await;
+        let luma: f64 = c
+            .find(Locator::Id("camera-box"))
+            .await
+            .unwrap()
+            .attr("data-luma")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected = mean_luma(&frames);
+        eprintln!("preview brightness on the page {luma}, frames' mean luma {expected:.1}");
+        assert!((luma - expected).abs() < 3.0, "{luma} vs {expected}");
         shot(&c, "ui-preview.png", "camera-box").await;
         // Start the check while the preview runs: the preview is released first, and the
         // webcam check opens the same recorded camera without finding it busy.
@@ -399,7 +426,17 @@ mod audio {
             // The virtual microphone's own stream (it is remapped from the speaker's monitor).
             let idle = recording_streams(&server);
             c.execute(WATCH_METER, vec![]).await.unwrap();
-            click(&c, "meter-toggle").await;
+            // By keyboard: focus the button, press Enter.
+            c.execute("document.getElementById('meter-toggle').focus();", vec![])
+                .await
+                .unwrap();
+            {
+                use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+                let enter = KeyActions::new("keyboard".into())
+                    .then(KeyAction::Down { value: '\u{e007}' })
+                    .then(KeyAction::Up { value: '\u{e007}' });
+                c.perform_actions(enter).await.unwrap();
+            }
             wait_css(&c, "#meter-box[data-state=\"on\"]", 20).await;
             assert_eq!(recording_streams(&server), idle + 1, "the meter records");
             let status = text(&c, "meter-status").await;

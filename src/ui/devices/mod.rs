@@ -75,6 +75,11 @@ impl Slot {
         }
     }
 
+    /// Whether its worker is still at work.
+    fn running(&self) -> bool {
+        self.lock().as_ref().is_some_and(|(_, h)| !h.is_finished())
+    }
+
     /// Ask the worker to stop and wait until it has released its device.
     async fn stop(&self) {
         let taken = self.lock().take();
@@ -212,7 +217,7 @@ pub(crate) fn routes() -> Router<App> {
 /// Release every device and wait until each is released: before a check starts.
 pub(crate) async fn release_all(app: &App, reason: &str) {
     let d = &app.devices;
-    let was = [d.camera.lock().is_some(), d.meter.lock().is_some()];
+    let was = [d.camera.running(), d.meter.running()];
     d.camera.stop().await;
     d.meter.stop().await;
     d.tone.stop().await;
