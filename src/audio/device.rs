@@ -232,6 +232,15 @@ fn describe(d: cpal::Device, dir: Direction, default_id: &str) -> Found {
     }
 }
 
+/// The name to show for `d`: on Linux, when `d` is ALSA's device for the sound server, the
+/// server's default source or sink (`server_default`, its description), else the system's name.
+pub fn shown_name(d: &Found, server_default: Option<&super::server::ServerDevice>) -> String {
+    let via_server = alsa_pcm(&d.info.id).is_some_and(is_sound_server_pcm);
+    server_default
+        .filter(|_| via_server)
+        .map_or_else(|| d.info.name.clone(), |s| s.description.clone())
+}
+
 /// The host's name (`ALSA`, `WASAPI`, `CoreAudio`).
 pub fn host_name() -> String {
     cpal::default_host().id().name().to_string()

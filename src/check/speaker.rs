@@ -285,15 +285,8 @@ impl Module for Speaker {
                 ));
             }
             Some(d) => {
-                let via_server =
-                    device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm);
-                let server_name = facts
-                    .server
-                    .as_ref()
-                    .and_then(|s| s.default.as_ref())
-                    .filter(|_| via_server)
-                    .map(|s| s.description.clone());
-                facts.device = Some(server_name.unwrap_or_else(|| d.info.name.clone()));
+                let default_sink = facts.server.as_ref().and_then(|s| s.default.as_ref());
+                facts.device = Some(device::shown_name(d, default_sink));
                 facts.device_id = Some(d.info.id.clone());
                 facts.default_device = d.info.default;
                 facts.channels = d.info.channels;

@@ -62,12 +62,7 @@ pub(super) fn run(
         Ok(d) => d,
         Err(e) => return say(&out, "error", trouble(&e)),
     };
-    let via_server = device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm);
-    let name = sources
-        .as_ref()
-        .and_then(|s| s.default.as_ref())
-        .filter(|_| via_server)
-        .map_or_else(|| d.info.name.clone(), |s| s.description.clone());
+    let name = device::shown_name(d, sources.as_ref().and_then(|s| s.default.as_ref()));
     let (tx, rx) = sync_channel::<Vec<f32>>(64);
     let monitor = match device::monitor(&d.device, move |data| {
         let _ = tx.try_send(data.to_vec());

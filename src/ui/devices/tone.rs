@@ -29,11 +29,8 @@ pub(super) fn run(out: Outlet, stop: Arc<AtomicBool>) {
             format!("No speaker can play: {}.", e.message),
         );
     };
-    let via_server = device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm);
-    let name = server::query(Side::Sinks, Duration::from_secs(2))
-        .and_then(|s| s.default)
-        .filter(|_| via_server)
-        .map_or_else(|| d.info.name.clone(), |s| s.description);
+    let sinks = server::query(Side::Sinks, Duration::from_secs(2));
+    let name = device::shown_name(d, sinks.as_ref().and_then(|s| s.default.as_ref()));
     say(
         &out,
         "playing",
