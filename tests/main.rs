@@ -26,6 +26,7 @@ mod robustness;
 mod runner;
 mod schema;
 mod ui;
+mod ui_devices;
 mod watch;
 mod webcam;
 mod windows;

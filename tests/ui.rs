@@ -14,12 +14,12 @@ fn epoch_ms(t: SystemTime) -> f64 {
 }
 
 /// A running `examready ui --no-browser ...`, killed when dropped.
-struct Ui {
-    child: Child,
-    url: String,
+pub(crate) struct Ui {
+    pub(crate) child: Child,
+    pub(crate) url: String,
     /// `127.0.0.1:PORT`
-    addr: String,
-    token: String,
+    pub(crate) addr: String,
+    pub(crate) token: String,
     /// When the process was started (wall clock, to compare with the browser's timings).
     spawned: SystemTime,
     /// From the start of the process to its first line on stdout (the URL).
@@ -28,8 +28,14 @@ struct Ui {
 }
 
 impl Ui {
-    fn start(args: &[&str]) -> Ui {
+    pub(crate) fn start(args: &[&str]) -> Ui {
+        Ui::start_in(args, |_| {})
+    }
+
+    /// With the command set up further first (e.g. a private sound server's environment).
+    pub(crate) fn start_in(args: &[&str], setup: impl FnOnce(&mut Command)) -> Ui {
         let mut run = examready();
+        setup(&mut run);
         run.args(["ui", "--no-browser"])
             .args(args)
             .stdout(Stdio::piped());
@@ -63,17 +69,17 @@ impl Ui {
         }
     }
 
-    fn port(&self) -> &str {
+    pub(crate) fn port(&self) -> &str {
         self.addr.rsplit(':').next().unwrap()
     }
 
-    fn cookie(&self) -> String {
+    pub(crate) fn cookie(&self) -> String {
         format!("Cookie: examready-{}={}\r\n", self.port(), self.token)
     }
 
     /// One HTTP/1.1 request (`Connection: close`); the status and the whole answer. With
     /// `patience`, a stream that stays open is read for that long only.
-    fn http(
+    pub(crate) fn http(
         &self,
         request_line: &str,
         host: &str,
@@ -213,14 +219,14 @@ fn ui_refuses_a_non_loopback_address_stops_when_the_page_is_gone_and_on_ctrl_c()
 
 /// chromedriver on a free port with a private HOME (Chromium writes its crash database and
 /// settings there), killed with the browsers it started when dropped.
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     _home: tempfile::TempDir,
 }
 
 impl Chromedriver {
-    fn start() -> Chromedriver {
+    pub(crate) fn start() -> Chromedriver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -267,7 +273,7 @@ impl Drop for Chromedriver {
     }
 }
 
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
@@ -374,7 +380,7 @@ fn in_chromium<F: std::future::Future<Output = ()>>(drive: impl FnOnce(u16, Path
 
 /// A headless Chromium session through chromedriver, with a fresh user-data folder and a
 /// phone-sized window.
-async fn chromium(driver_port: u16, user_data: &std::path::Path) -> fantoccini::Client {
+pub(crate) async fn chromium(driver_port: u16, user_data: &std::path::Path) -> fantoccini::Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),

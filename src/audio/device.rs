@@ -232,6 +232,15 @@ fn describe(d: cpal::Device, dir: Direction, default_id: &str) -> Found {
     }
 }
 
+/// The name to show for `d`: on Linux, when `d` is ALSA's device for the sound server, the
+/// server's default source or sink (`server_default`, its description), else the system's name.
+pub fn shown_name(d: &Found, server_default: Option<&super::server::ServerDevice>) -> String {
+    let via_server = alsa_pcm(&d.info.id).is_some_and(is_sound_server_pcm);
+    server_default
+        .filter(|_| via_server)
+        .map_or_else(|| d.info.name.clone(), |s| s.description.clone())
+}
+
 /// The host's name (`ALSA`, `WASAPI`, `CoreAudio`).
 pub fn host_name() -> String {
     cpal::default_host().id().name().to_string()
@@ -466,14 +475,33 @@ where
     f32: FromSample<T>,
 {
     let buf = buf.clone();
+    build_sink::<T>(device, config, err, move |data: &[f32]| {
+        if let Ok(mut b) = buf.lock() {
+            let room = wanted.saturating_sub(b.len());
+            b.extend(data.iter().take(room));
+        }
+    })
+}
+
+/// An input stream that hands every buffer, as `f32`, to `sink`; the first error goes to `err`.
+fn build_sink<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    err: &Arc<Mutex<Option<cpal::Error>>>,
+    mut sink: impl FnMut(&[f32]) + Send + 'static,
+) -> Result<cpal::Stream, cpal::Error>
+where
+    T: SizedSample,
+    f32: FromSample<T>,
+{
     let err = err.clone();
+    let mut scratch: Vec<f32> = Vec::new();
     device.build_input_stream::<T, _, _>(
         config,
         move |data: &[T], _| {
-            if let Ok(mut b) = buf.lock() {
-                let room = wanted.saturating_sub(b.len());
-                b.extend(data.iter().take(room).map(|&s| f32::from_sample(s)));
-            }
+            scratch.clear();
+            scratch.extend(data.iter().map(|&s| f32::from_sample(s)));
+            sink(&scratch);
         },
         move |e| {
             if let Ok(mut slot) = err.lock()
@@ -484,6 +512,48 @@ where
         },
         None,
     )
+}
+
+/// An open input that hands its audio to a sink until it is dropped (the live meter of
+/// `examready ui`). Not `Send` on every platform: keep it on the thread that opened it.
+pub struct Monitor {
+    _stream: cpal::Stream,
+    pub channels: u16,
+    pub sample_rate: u32,
+    err: Arc<Mutex<Option<cpal::Error>>>,
+}
+
+impl Monitor {
+    /// The stream's first error other than an over- or underrun, if any.
+    pub fn error(&self) -> Option<DeviceError> {
+        let mut slot = self.err.lock().ok()?;
+        match slot.take() {
+            Some(e) if e.kind() != ErrorKind::Xrun => Some(DeviceError::from_cpal(&e)),
+            _ => None,
+        }
+    }
+}
+
+/// Open `device` at its default configuration and stream its audio (interleaved `f32`) to
+/// `sink`, on the audio system's own thread.
+pub fn monitor(
+    device: &cpal::Device,
+    sink: impl FnMut(&[f32]) + Send + 'static,
+) -> Result<Monitor, DeviceError> {
+    let config = device
+        .default_input_config()
+        .map_err(|e| DeviceError::from_cpal(&e))?;
+    let err: Arc<Mutex<Option<cpal::Error>>> = Arc::new(Mutex::new(None));
+    let stream_config = config.config();
+    let stream = with_sample_type!(config.sample_format(), T => build_sink::<T>(device, stream_config, &err, sink))
+        .map_err(|e| DeviceError::from_cpal(&e))?;
+    stream.play().map_err(|e| DeviceError::from_cpal(&e))?;
+    Ok(Monitor {
+        _stream: stream,
+        channels: config.channels(),
+        sample_rate: config.sample_rate(),
+        err,
+    })
 }
 
 /// Play a sine tone of `freq` Hz at `amplitude` (0..1) for `seconds` on `device`, with short

@@ -193,41 +193,76 @@ fn mix_power_windows(samples: &[f32], channels: usize, window: usize) -> Vec<f64
 /// window's RMS.
 pub fn noise_floor(samples: &[f32], channels: usize, sample_rate: u32) -> f64 {
     let channels = channels.max(1);
-    let window = window_frames(sample_rate);
-    let n = fft_len(window);
-    let mut estimates = Vec::new();
-    let hann: Vec<f64> = (0..n)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos())
+    let mut est = NoiseEstimator::new(sample_rate);
+    let estimates: Vec<f64> = samples
+        .chunks_exact(est.window * channels)
+        .map(|w| est.window_dbfs(w, channels))
         .collect();
-    let hann_energy: f64 = hann.iter().map(|w| w * w).sum();
-    let mut re = vec![0f64; n];
-    let mut im = vec![0f64; n];
-    let mut power = Vec::with_capacity(n / 2);
-    for w in samples.chunks_exact(window * channels) {
+    stats::percentile_nearest(&estimates, NOISE_FLOOR_PERCENTILE).unwrap_or(MIN_DBFS)
+}
+
+/// The broadband noise level of one 100 ms window at a time (see [`noise_floor`]), with its FFT
+/// buffers kept between windows: what the live meter of `examready ui` uses too.
+pub struct NoiseEstimator {
+    /// Frames in one window.
+    pub window: usize,
+    hann: Vec<f64>,
+    hann_energy: f64,
+    re: Vec<f64>,
+    im: Vec<f64>,
+    power: Vec<f64>,
+}
+
+impl NoiseEstimator {
+    pub fn new(sample_rate: u32) -> NoiseEstimator {
+        let window = window_frames(sample_rate);
+        let n = fft_len(window);
+        let hann: Vec<f64> = (0..n)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos())
+            .collect();
+        NoiseEstimator {
+            window,
+            hann_energy: hann.iter().map(|w| w * w).sum(),
+            hann,
+            re: vec![0f64; n],
+            im: vec![0f64; n],
+            power: Vec::with_capacity(n / 2),
+        }
+    }
+
+    /// The noise level in dBFS of one window (`self.window` interleaved frames of `channels`).
+    pub fn window_dbfs(&mut self, w: &[f32], channels: usize) -> f64 {
+        let channels = channels.max(1);
+        let n = self.re.len();
+        let frames = (w.len() / channels).min(self.window);
         // Mix the channels to one signal.
         let mut rms_power = 0f64;
-        for i in 0..window {
+        for i in 0..frames {
             let f = &w[i * channels..(i + 1) * channels];
             let m = f.iter().map(|&s| s as f64).sum::<f64>() / channels as f64;
             rms_power += m * m;
             if i < n {
-                re[i] = m * hann[i];
-                im[i] = 0.0;
+                self.re[i] = m * self.hann[i];
+                self.im[i] = 0.0;
             }
         }
-        rms_power /= window as f64;
-        fft(&mut re, &mut im);
-        power.clear();
+        for i in frames.min(n)..n {
+            self.re[i] = 0.0;
+            self.im[i] = 0.0;
+        }
+        rms_power /= frames.max(1) as f64;
+        fft(&mut self.re, &mut self.im);
+        self.power.clear();
         // Bins 1 .. n/2-1: without DC (a microphone's offset) and Nyquist.
-        power.extend((1..n / 2).map(|k| re[k] * re[k] + im[k] * im[k]));
-        let median = stats::percentile_nearest(&power, 50.0).unwrap_or(0.0);
+        let (re, im) = (&self.re, &self.im);
+        self.power
+            .extend((1..n / 2).map(|k| re[k] * re[k] + im[k] * im[k]));
+        let median = stats::percentile_nearest(&self.power, 50.0).unwrap_or(0.0);
         // Parseval with a Hann window: a bin of white noise of variance s2 has mean power
         // s2 * sum(w^2); the one-sided spectrum holds the variance in n/2 bins, twice each.
-        let per_bin_variance = median / std::f64::consts::LN_2 / hann_energy;
-        let noise_power = per_bin_variance.min(rms_power);
-        estimates.push(power_to_dbfs(noise_power));
+        let per_bin_variance = median / std::f64::consts::LN_2 / self.hann_energy;
+        power_to_dbfs(per_bin_variance.min(rms_power))
     }
-    stats::percentile_nearest(&estimates, NOISE_FLOOR_PERCENTILE).unwrap_or(MIN_DBFS)
 }
 
 /// The largest power of two not above `window` (at least 64).

@@ -6,6 +6,7 @@ Audio shared by the `microphone` and `speaker` modules: devices and recording th
 pub mod device;
 pub mod headphones;
 pub mod levels;
+pub mod meter;
 pub mod server;
 
 /// Held while the microphone records and while the speaker plays its test tone, so that the

@@ -69,6 +69,8 @@ pub struct ProbeOptions {
 
     /// `--camera NAME`: the camera the webcam module examines (default: the first).
     pub camera: Option<String>,
+    /// `--camera-frames DIR` (hidden): play the images in DIR as the camera.
+    pub camera_frames: Option<std::path::PathBuf>,
     /// `--snapshot FILE`: save one webcam frame as PNG (only when asked).
     pub snapshot: Option<std::path::PathBuf>,
 

@@ -36,6 +36,27 @@ pub struct SpeakerRequirements {
     pub headphone_patterns: Vec<String>,
 }
 
+/// The test tone (`--play-tone`, and the page's "Play test tone"): 1 s of 660 Hz at -12 dBFS.
+pub const TONE_HZ: f64 = 660.0;
+pub const TONE_SECONDS: f64 = 1.0;
+pub const TONE_PEAK_DBFS: f64 = -12.0;
+
+/// Play the test tone on `device`; the frames the device took.
+pub fn play_test_tone(
+    device: &cpal::Device,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<u64, DeviceError> {
+    // Not while the microphone records the room.
+    let _turn = crate::audio::exclusive();
+    device::play_tone(
+        device,
+        TONE_HZ,
+        crate::audio::levels::from_dbfs(TONE_PEAK_DBFS),
+        TONE_SECONDS,
+        cancelled,
+    )
+}
+
 /// The tone played with `--play-tone`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToneFacts {
@@ -264,32 +285,19 @@ impl Module for Speaker {
                 ));
             }
             Some(d) => {
-                let via_server =
-                    device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm);
-                let server_name = facts
-                    .server
-                    .as_ref()
-                    .and_then(|s| s.default.as_ref())
-                    .filter(|_| via_server)
-                    .map(|s| s.description.clone());
-                facts.device = Some(server_name.unwrap_or_else(|| d.info.name.clone()));
+                let default_sink = facts.server.as_ref().and_then(|s| s.default.as_ref());
+                facts.device = Some(device::shown_name(d, default_sink));
                 facts.device_id = Some(d.info.id.clone());
                 facts.default_device = d.info.default;
                 facts.channels = d.info.channels;
                 facts.sample_rate = d.info.sample_rate;
                 if ctx.options.play_tone {
-                    let (freq, seconds, peak_dbfs) = (660.0, 1.0, -12.0);
-                    // Not while the microphone records the room.
-                    let _turn = crate::audio::exclusive();
                     ctx.progress("playing a test tone: listen");
-                    let amp = crate::audio::levels::from_dbfs(peak_dbfs);
-                    if let Ok(frames) =
-                        device::play_tone(&d.device, freq, amp, seconds, &|| ctx.is_cancelled())
-                    {
+                    if let Ok(frames) = play_test_tone(&d.device, &|| ctx.is_cancelled()) {
                         facts.tone = Some(ToneFacts {
-                            freq_hz: freq,
-                            seconds,
-                            peak_dbfs,
+                            freq_hz: TONE_HZ,
+                            seconds: TONE_SECONDS,
+                            peak_dbfs: TONE_PEAK_DBFS,
                             frames_played: frames,
                         });
                     }

@@ -128,6 +128,9 @@ pub struct UiArgs {
     /// The webcam to examine (as for `check --camera`).
     #[arg(long, value_name = "NAME")]
     pub camera: Option<String>,
+    /// Play the images in DIR as the camera (machines without one; for tests).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub camera_frames: Option<PathBuf>,
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,
@@ -310,6 +313,9 @@ pub struct CheckArgs {
     /// Webcam to examine: its name, part of its name, or its index (default: the first).
     #[arg(long, value_name = "NAME")]
     pub camera: Option<String>,
+    /// Play the images in DIR as the camera (machines without one; for tests).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub camera_frames: Option<PathBuf>,
     /// Save one webcam frame as a PNG image to FILE (only when asked).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,

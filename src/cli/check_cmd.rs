@@ -96,6 +96,7 @@ pub(super) fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
             speak: args.speak,
             play_tone: args.play_tone,
             camera: args.camera.clone(),
+            camera_frames: args.camera_frames.clone(),
             snapshot: args.snapshot.clone(),
             server: args.server.clone(),
             soak: args.soak,

@@ -47,6 +47,7 @@ pub(super) fn serve_page(args: &UiArgs, double_click: bool) -> anyhow::Result<Se
         exam_at: args.exam_at.clone(),
         mic: args.mic.clone(),
         camera: args.camera.clone(),
+        camera_frames: args.camera_frames.clone(),
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;

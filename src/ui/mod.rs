@@ -29,6 +29,7 @@ use crate::profile::Profile;
 use crate::runner::Event;
 
 pub mod changes;
+pub mod devices;
 pub mod guard;
 pub mod page;
 pub mod watch;
@@ -66,6 +67,7 @@ pub(crate) struct Shared {
     last_seen: Mutex<Instant>,
     streams: AtomicUsize,
     watching: watch::Watching,
+    devices: devices::Devices,
 }
 
 type App = Arc<Shared>;
@@ -133,6 +135,7 @@ pub async fn serve(
         last_seen: Mutex::new(Instant::now()),
         streams: AtomicUsize::new(0),
         watching: watch::Watching::default(),
+        devices: devices::Devices::default(),
     });
     let app = Router::new()
         .route("/", get(index))
@@ -141,6 +144,7 @@ pub async fn serve(
         .route("/events", get(events))
         .route("/result", get(result))
         .route("/report.{ext}", get(report_file))
+        .merge(devices::routes())
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             guard::guard,
@@ -268,6 +272,9 @@ fn event_json(ev: &Event) -> serde_json::Value {
 }
 
 async fn run_checks(app: App, profile: Arc<Profile>) {
+    // The page's camera, microphone and tone are released before any check opens them (a run
+    // from Start or from the watch alike).
+    devices::release_all(&app, "Paused while the check runs.").await;
     let started = jiff::Timestamp::now();
     let sink_app = app.clone();
     let sink: crate::runner::EventSink = Arc::new(move |ev| sink_app.publish(event_json(&ev)));
@@ -322,6 +329,16 @@ async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<SseEven
     };
     app.streams.fetch_add(1, Ordering::Relaxed);
     let guard = StreamGuard(app.clone());
+    replay_then_live(backlog, rx, guard)
+}
+
+/// An event stream: `backlog` first, then each message of `rx` as it comes; `guard` lives as
+/// long as the stream (it counts the page as present).
+pub(crate) fn replay_then_live<G: Send + 'static>(
+    backlog: Vec<String>,
+    rx: broadcast::Receiver<String>,
+    guard: G,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let state = (backlog.into_iter(), rx, guard);
     let stream = futures_util::stream::unfold(state, |(mut backlog, mut rx, guard)| async move {
         if let Some(text) = backlog.next() {

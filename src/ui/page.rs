@@ -98,12 +98,13 @@ pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: 
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>examready: is this computer ready for the exam?</title>\n\
-         <style>{}{PAGE_CSS}</style>\n</head>\n<body>\n<main>\n\
+         <style>{}{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n\
          <h1 class=\"title\">examready</h1>\n\
          <p>Will this computer pass your online-proctored exam? Pick the exam service and press Start.</p>\n\
          <form id=\"start\" class=\"start\" method=\"post\" action=\"/start\">\n\
          <div><label for=\"profile\">Exam service</label><select id=\"profile\" name=\"profile\">\n",
-        html::CSS
+        html::CSS,
+        super::devices::CSS
     );
     for p in profiles {
         let _ = writeln!(
@@ -118,7 +119,8 @@ pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: 
         out,
         "</select></div>\n<button type=\"submit\" id=\"start-button\"{disabled}>Start the check</button>\n</form>\n\
          <p id=\"status\" role=\"status\" aria-live=\"polite\">Nothing checked yet.</p>\n\
-         <h2>Checks</h2>\n<ol class=\"live\" id=\"live\" aria-label=\"Checks and their state\">\n"
+         {}<h2>Checks</h2>\n<ol class=\"live\" id=\"live\" aria-label=\"Checks and their state\">\n",
+        super::devices::section()
     );
     for c in checks {
         let id = esc(c.id());
@@ -133,7 +135,8 @@ pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: 
     }
     let _ = write!(
         out,
-        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n<script>{}</script>\n</body>\n</html>\n",
+        super::devices::SCRIPT
     );
     out
 }

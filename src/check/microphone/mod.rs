@@ -230,6 +230,26 @@ fn server_default_matches(server: Option<&ServerFacts>, query: &str) -> bool {
     })
 }
 
+/// The input `--mic NAME` names: a device by name or id, or else, when `NAME` is the sound
+/// server's default source (Linux), ALSA's sound-server device that records it.
+pub fn pick_named<'a>(
+    found: &'a [device::Found],
+    q: &str,
+    server: Option<&ServerFacts>,
+) -> Option<&'a device::Found> {
+    device::pick(found, q).or_else(|| {
+        // The sound server's default source is recorded through ALSA's sound-server
+        // devices (Linux): `--mic VirtualMic` means those.
+        server_default_matches(server, q)
+            .then(|| {
+                device::first_working(found).filter(|d| {
+                    device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm)
+                })
+            })
+            .flatten()
+    })
+}
+
 /// Whether the recorded input is virtual: a catalogue device name (name or server description),
 /// or a server monitor source. Returns the application's name or a reason.
 pub fn virtual_input(f: &MicFacts, catalogue: &Catalogue) -> Option<String> {
@@ -376,17 +396,7 @@ impl Module for Microphone {
         facts.devices = found.iter().map(|d| d.info.clone()).collect();
         facts.server = server::query(Side::Sources, Duration::from_secs(2));
         let chosen = match &ctx.options.mic {
-            Some(q) => match device::pick(&found, q).or_else(|| {
-                // The sound server's default source is recorded through ALSA's sound-server
-                // devices (Linux): `--mic VirtualMic` means those.
-                server_default_matches(facts.server.as_ref(), q)
-                    .then(|| {
-                        device::first_working(&found).filter(|d| {
-                            device::alsa_pcm(&d.info.id).is_some_and(device::is_sound_server_pcm)
-                        })
-                    })
-                    .flatten()
-            }) {
+            Some(q) => match pick_named(&found, q, facts.server.as_ref()) {
                 Some(d) => Some(d),
                 None => {
                     facts.error = Some(DeviceError {

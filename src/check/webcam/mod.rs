@@ -27,6 +27,7 @@ pub mod face;
 mod figures;
 mod judge;
 pub mod native;
+pub mod recorded;
 pub mod source;
 pub mod threaded;
 
@@ -384,9 +385,14 @@ impl Module for Webcam {
             .unwrap_or_else(|| DEFAULT_LADDER.to_vec());
         plan.snapshot = ctx.options.snapshot.clone();
 
+        let frames = ctx.options.camera_frames.as_deref();
         ctx.progress("asking for camera access");
-        let permission =
-            native::request_permission(std::time::Duration::from_secs(30).min(ctx.remaining() / 2));
+        let permission = match frames {
+            Some(_) => None,
+            None => native::request_permission(
+                std::time::Duration::from_secs(30).min(ctx.remaining() / 2),
+            ),
+        };
         let mut finder = face::FaceFinder::new()?;
         let catalogue = ctx.catalogue().clone();
         let find_busy = move |dev: Option<&str>| busy::find(dev, &catalogue);
@@ -395,9 +401,9 @@ impl Module for Webcam {
         // Read before the camera is opened: examready's own use is not recorded yet.
         let consent =
             crate::os::consent::probe(crate::os::consent::Capability::Webcam, ctx.catalogue());
-        let mut source = native::open();
+        let mut source = recorded::source(frames).map_err(anyhow::Error::msg)?;
         let mut facts = capture::run(
-            &mut source,
+            &mut *source,
             &plan,
             capture::Env {
                 progress: &progress,
