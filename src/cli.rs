@@ -311,7 +311,7 @@ mod tests {
         assert!(c.check.json);
         assert_eq!(c.check.select.only, ["system", "processes"]);
         let c = Cli::try_parse_from(["examready", "check", "--quick", "--color", "never"]).unwrap();
-        assert!(matches!(c.command, Some(Command::Check(ref a)) if a.quick));
+        assert!(matches!(c.command, Some(Command::Check(ref a)) if a.measure.quick));
         assert_eq!(c.color, ColorChoice::Never);
     }
 }

@@ -113,24 +113,11 @@ pub struct UiArgs {
     /// profile too) and the checks to run.
     #[command(flatten)]
     pub select: Selection,
-    /// Shorter measurements (less accurate; for a quick look).
-    #[arg(long)]
-    pub quick: bool,
-    /// Network measurement server (as for `check --server`).
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub measure: Measurement,
     /// When the exam starts, local time (as for `check --exam-at`).
     #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
     pub exam_at: Option<String>,
-    /// The microphone to record (as for `check --mic`).
-    #[arg(long, value_name = "NAME")]
-    pub mic: Option<String>,
-    /// The webcam to examine (as for `check --camera`).
-    #[arg(long, value_name = "NAME")]
-    pub camera: Option<String>,
-    /// Play the images in DIR as the camera (machines without one; for tests).
-    #[arg(long, value_name = "DIR", hide = true)]
-    pub camera_frames: Option<PathBuf>,
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,
@@ -158,18 +145,8 @@ pub struct WatchArgs {
     pub no_notify: bool,
     #[command(flatten)]
     pub select: Selection,
-    /// Shorter measurements (less accurate; for a quick look).
-    #[arg(long)]
-    pub quick: bool,
-    /// Network measurement server (as for `check --server`).
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
-    /// The microphone to record (as for `check --mic`).
-    #[arg(long, value_name = "NAME")]
-    pub mic: Option<String>,
-    /// The webcam to examine (as for `check --camera`).
-    #[arg(long, value_name = "NAME")]
-    pub camera: Option<String>,
+    #[command(flatten)]
+    pub measure: Measurement,
     /// Show the facts behind each result, passed items and the checklist in the first result.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -272,10 +249,34 @@ pub struct Selection {
     pub skip: Vec<String>,
 }
 
+/// How a run measures (`check`, `ui`, `watch`): short or full, which devices, which server.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Measurement {
+    /// Shorter measurements (less accurate; for a quick look).
+    #[arg(long)]
+    pub quick: bool,
+    /// Record this microphone instead of the default input (a name or part of it, as listed
+    /// in the microphone check's facts).
+    #[arg(long, value_name = "NAME")]
+    pub mic: Option<String>,
+    /// Webcam to examine: its name, part of its name, or its index (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub camera: Option<String>,
+    /// Play the images in DIR as the camera (machines without one; for tests).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub camera_frames: Option<PathBuf>,
+    /// Network measurement server (speaks GET /__down?bytes=N and POST /__up, e.g. one running
+    /// `examready serve`), instead of the profile's.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub select: Selection,
+    #[command(flatten)]
+    pub measure: Measurement,
     /// Print the JSON report on stdout (and nothing else there).
     #[arg(long)]
     pub json: bool,
@@ -285,9 +286,6 @@ pub struct CheckArgs {
     /// Show the facts behind each result, passed items and the manual checklist too.
     #[arg(long, short = 'v')]
     pub verbose: bool,
-    /// Shorter measurements (less accurate; for a quick look).
-    #[arg(long)]
-    pub quick: bool,
     /// The format of --output (overrides its extension), or, without --output, of stdout.
     #[arg(long, value_enum, conflicts_with = "json")]
     pub format: Option<render::output::Format>,
@@ -298,10 +296,6 @@ pub struct CheckArgs {
     #[arg(long, value_name = "last", value_parser = ["last"])]
     pub compare: Option<String>,
 
-    /// Record this microphone instead of the default input (a name or part of it, as listed
-    /// in the microphone check's facts).
-    #[arg(long, value_name = "NAME")]
-    pub mic: Option<String>,
     /// Microphone check: you are asked to say a sentence, and your voice must rise clearly
     /// above the room's noise.
     #[arg(long)]
@@ -310,20 +304,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub play_tone: bool,
 
-    /// Webcam to examine: its name, part of its name, or its index (default: the first).
-    #[arg(long, value_name = "NAME")]
-    pub camera: Option<String>,
-    /// Play the images in DIR as the camera (machines without one; for tests).
-    #[arg(long, value_name = "DIR", hide = true)]
-    pub camera_frames: Option<PathBuf>,
     /// Save one webcam frame as a PNG image to FILE (only when asked).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
-    /// Network measurement server (speaks GET /__down?bytes=N and POST /__up, e.g. one running
-    /// `examready serve`), instead of the profile's.
-    #[arg(long, value_name = "URL")]
-    pub server: Option<String>,
     /// Also stream a paced upload at the profile's video bit rate for this long (e.g. 60s, 5m):
     /// can this link carry webcam + screen for the whole exam?
     #[arg(long, value_name = "DURATION", value_parser = parse_soak)]

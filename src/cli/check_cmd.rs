@@ -62,7 +62,7 @@ pub(super) fn output_target(
 pub(super) fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
     let mut profile = profile::load(&args.select.profile)?;
     let checks = select(&args.select.only, &args.select.skip)?;
-    if let Some(server) = &args.server {
+    if let Some(server) = &args.measure.server {
         crate::check::network::parse_server_url(server)
             .map_err(|e| anyhow::anyhow!("--server: {e}"))?;
     }
@@ -91,14 +91,14 @@ pub(super) fn plan(args: &CheckArgs) -> anyhow::Result<Plan> {
         checks,
         output,
         options: ProbeOptions {
-            quick: args.quick,
-            mic: args.mic.clone(),
+            quick: args.measure.quick,
+            mic: args.measure.mic.clone(),
             speak: args.speak,
             play_tone: args.play_tone,
-            camera: args.camera.clone(),
-            camera_frames: args.camera_frames.clone(),
+            camera: args.measure.camera.clone(),
+            camera_frames: args.measure.camera_frames.clone(),
             snapshot: args.snapshot.clone(),
-            server: args.server.clone(),
+            server: args.measure.server.clone(),
             soak: args.soak,
         },
         started,

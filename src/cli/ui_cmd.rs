@@ -42,12 +42,8 @@ pub(super) fn serve_page(args: &UiArgs, double_click: bool) -> anyhow::Result<Se
         crate::interrupt::install("examready: interrupted: the page is no longer served");
     let check = CheckArgs {
         select: args.select.clone(),
-        quick: args.quick,
-        server: args.server.clone(),
+        measure: args.measure.clone(),
         exam_at: args.exam_at.clone(),
-        mic: args.mic.clone(),
-        camera: args.camera.clone(),
-        camera_frames: args.camera_frames.clone(),
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;

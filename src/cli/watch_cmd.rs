@@ -125,11 +125,8 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
     let every = watch::parse_every(&args.every, min)?;
     let check = CheckArgs {
         select: args.select.clone(),
-        quick: args.quick,
-        server: args.server.clone(),
+        measure: args.measure.clone(),
         exam_at: Some(args.exam_at.clone()),
-        mic: args.mic.clone(),
-        camera: args.camera.clone(),
         verbose: args.verbose,
         ..CheckArgs::default()
     };
