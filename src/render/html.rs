@@ -202,6 +202,11 @@ pub fn render(report: &Report) -> String {
 /// The report's content between `<main>` and the footer: the verdict with the report id, the
 /// exam, the overview, every check, the checklist (also the result on `examready ui`'s page).
 pub(crate) fn body(report: &Report) -> String {
+    body_with(report, "")
+}
+
+/// [`body`] with `after_verdict` (markup) right under the verdict: the page's "what changed".
+pub(crate) fn body_with(report: &Report, after_verdict: &str) -> String {
     let id = report.content_id();
     let verdict = match report.verdict {
         Verdict::Ready => "ready",
@@ -226,6 +231,7 @@ pub(crate) fn body(report: &Report) -> String {
         esc(&report.profile.id),
         esc(&report.tool.version)
     );
+    out.push_str(after_verdict);
     if let Some(exam) = &report.exam {
         out.push_str("<section id=\"exam\"><h2>Your exam</h2>\n<ul>\n");
         for line in exam.lines(report.time) {

@@ -166,11 +166,12 @@ pub async fn serve(
 
 async fn index(State(app): State<App>) -> Html<String> {
     let running = app.lock().running;
-    let page = page::index(&app.cfg.profiles, &app.cfg.checks, running);
-    Html(watch::with_controls(
-        &page,
-        app.cfg.exam_at.as_deref(),
-        app.cfg.watch_min_every,
+    let controls = watch::controls(app.cfg.exam_at.as_deref(), app.cfg.watch_min_every);
+    Html(page::index(
+        &app.cfg.profiles,
+        &app.cfg.checks,
+        running,
+        &controls,
     ))
 }
 
@@ -366,10 +367,7 @@ fn finished_report(app: &Shared) -> Option<Arc<Report>> {
 async fn result(State(app): State<App>) -> Response {
     let changes = app.lock().changes.clone().unwrap_or_default();
     match finished_report(&app) {
-        Some(r) => {
-            let page = page::result(&r);
-            Html(page.replacen("</header>\n", &format!("</header>\n{changes}"), 1)).into_response()
-        }
+        Some(r) => Html(page::result(&r, &changes)).into_response(),
         None => (StatusCode::NOT_FOUND, "no finished check yet").into_response(),
     }
 }

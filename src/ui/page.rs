@@ -91,7 +91,13 @@ const SCRIPT: &str = r#"
 "#;
 
 /// The page: profile picker, Start, one live item per check, and room for the result.
-pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: bool) -> String {
+/// `controls` (markup) follow the Start form: the watch toggle.
+pub fn index(
+    profiles: &[Arc<Profile>],
+    checks: &[&'static dyn Check],
+    running: bool,
+    controls: &str,
+) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -117,7 +123,7 @@ pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: 
     let disabled = if running { " disabled" } else { "" };
     let _ = write!(
         out,
-        "</select></div>\n<button type=\"submit\" id=\"start-button\"{disabled}>Start the check</button>\n</form>\n\
+        "</select></div>\n<button type=\"submit\" id=\"start-button\"{disabled}>Start the check</button>\n</form>\n{controls}\
          <p id=\"status\" role=\"status\" aria-live=\"polite\">Nothing checked yet.</p>\n\
          {}<h2>Checks</h2>\n<ol class=\"live\" id=\"live\" aria-label=\"Checks and their state\">\n",
         super::devices::section()
@@ -135,21 +141,23 @@ pub fn index(profiles: &[Arc<Profile>], checks: &[&'static dyn Check], running: 
     }
     let _ = write!(
         out,
-        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n<script>{}</script>\n</body>\n</html>\n",
-        super::devices::SCRIPT
+        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n<script>{}</script>\n<script>{}</script>\n</body>\n</html>\n",
+        super::devices::SCRIPT,
+        super::watch::SCRIPT
     );
     out
 }
 
-/// The finished run: the buttons to save the report, then the report's own body.
-pub fn result(report: &Report) -> String {
+/// The finished run: the buttons to save the report, then the report's own body with
+/// `changes` (what changed since the previous run) right under the verdict.
+pub fn result(report: &Report, changes: &str) -> String {
     let mut out = String::from(
         "<p class=\"downloads\">Save the report: \
          <a id=\"download-html\" href=\"/report.html\" download>HTML page</a>\
          <a id=\"download-md\" href=\"/report.md\" download>Markdown</a>\
          <a id=\"download-json\" href=\"/report.json\" download>JSON</a></p>\n",
     );
-    out.push_str(&html::body(report));
+    out.push_str(&html::body_with(report, changes));
     out
 }
 
@@ -164,7 +172,7 @@ mod tests {
             .into_iter()
             .map(Arc::new)
             .collect();
-        let page = index(&profiles, crate::check::REGISTRY, false);
+        let page = index(&profiles, crate::check::REGISTRY, false, "");
         assert_eq!(page.matches("<option ").count(), 7);
         for c in crate::check::REGISTRY {
             assert!(page.contains(&format!("id=\"live-{}\"", c.id())));

@@ -22,7 +22,7 @@ use crate::render::html::esc;
 use crate::watch::Schedule;
 
 /// The page's script for the toggle and the announcements.
-const SCRIPT: &str = include_str!("watch.js");
+pub(crate) const SCRIPT: &str = include_str!("watch.js");
 
 /// The running watch, if any: one at a time, a new one replaces it.
 #[derive(Default)]
@@ -40,13 +40,13 @@ impl Watching {
     }
 }
 
-/// The page with the watch controls after the Start form, and their script.
-pub fn with_controls(page: &str, exam_at: Option<&str>, min_every: Duration) -> String {
+/// The watch controls, shown after the Start form (their script is in [`SCRIPT`]).
+pub fn controls(exam_at: Option<&str>, min_every: Duration) -> String {
     let exam = exam_at
         .map(|t| t.trim().replace(' ', "T"))
         .unwrap_or_default();
     let min = min_every.as_secs_f64() / 60.0;
-    let controls = format!(
+    format!(
         "<style>form.watch input {{ font: inherit; padding: .4rem; }} \
          form.watch input[type=checkbox] {{ width: 1.4rem; height: 1.4rem; vertical-align: middle; }} \
          form.watch {{ margin-top: 1rem; }} form.watch label[for=watch-toggle] {{ display: inline; }} \
@@ -60,9 +60,7 @@ pub fn with_controls(page: &str, exam_at: Option<&str>, min_every: Duration) -> 
          <label for=\"watch-toggle\">Re-check every <span id=\"watch-n\">10</span> minutes until check-in</label></div>\n\
          </form>\n<p id=\"watch-status\" role=\"status\" aria-live=\"polite\">Not re-checking.</p>\n",
         esc(&exam)
-    );
-    let page = page.replacen("</form>\n", &format!("</form>\n{controls}"), 1);
-    page.replacen("</body>", &format!("<script>{SCRIPT}</script>\n</body>"), 1)
+    )
 }
 
 fn answer(code: StatusCode, message: &str) -> Response {
