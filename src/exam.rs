@@ -109,6 +109,13 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 impl ExamPlan {
+    /// The instant check-in opens: the profile's minutes before the exam, or the exam's start
+    /// when the profile does not say (when a watch stops).
+    pub fn check_in_at(&self) -> Timestamp {
+        let before = jiff::SignedDuration::from_mins(i64::from(self.check_in_minutes.unwrap_or(0)));
+        self.at.checked_sub(before).unwrap_or(self.at)
+    }
+
     /// When check-in opens, in local time.
     pub fn check_in_local(&self) -> Option<DateTime> {
         let m = self.check_in_minutes?;
@@ -199,6 +206,17 @@ mod tests {
             lines.contains("run examready again at about 09:30"),
             "{lines}"
         );
+    }
+
+    #[test]
+    fn check_in_opens_the_profile_s_minutes_before_the_exam_or_at_its_start() {
+        let p = plan("2026-11-27 09:30", &utc(), now(), Some(30)).unwrap();
+        assert_eq!(
+            p.check_in_at(),
+            "2026-11-27T09:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        let p = plan("2026-11-27 09:30", &utc(), now(), None).unwrap();
+        assert_eq!(p.check_in_at(), p.at);
     }
 
     #[test]

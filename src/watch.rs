@@ -68,13 +68,6 @@ impl Schedule {
     }
 }
 
-/// When check-in opens for an exam at `exam`: `minutes` before it (the profile's
-/// `check_in_minutes`), or the exam's start when the profile does not say.
-pub fn check_in(exam: Timestamp, minutes: Option<u32>) -> Timestamp {
-    let before = jiff::SignedDuration::from_mins(i64::from(minutes.unwrap_or(0)));
-    exam.checked_sub(before).unwrap_or(exam)
-}
-
 /// `--every`: a duration such as `10m`, `90s`, `1h`, at least `min`.
 pub fn parse_every(text: &str, min: Duration) -> anyhow::Result<Duration> {
     let d = humantime::parse_duration(text.trim()).map_err(|e| {
@@ -260,13 +253,6 @@ mod tests {
         assert_eq!(s.after(t("2026-12-01T09:00:02Z"), 4), None);
         // Check-in already open at the start: one run.
         assert!(s.only_one(t("2026-12-01T09:10:00Z")));
-    }
-
-    #[test]
-    fn check_in_opens_the_profile_s_minutes_before_the_exam_or_at_its_start() {
-        let exam = t("2026-12-01T09:30:00Z");
-        assert_eq!(check_in(exam, Some(30)), t("2026-12-01T09:00:00Z"));
-        assert_eq!(check_in(exam, None), exam);
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
     let plan = plan(&check)?;
     let exam = plan.exam.as_ref().context("--exam-at is required")?;
     let schedule = Schedule {
-        check_in: watch::check_in(exam.at, exam.check_in_minutes),
+        check_in: exam.check_in_at(),
         every,
         max_runs: args.runs,
     };

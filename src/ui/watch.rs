@@ -117,7 +117,7 @@ pub(crate) async fn toggle(State(app): State<App>, body: Bytes) -> Response {
         Err(e) => return answer(StatusCode::BAD_REQUEST, &format!("{e:#}")),
     };
     let schedule = Schedule {
-        check_in: crate::watch::check_in(plan.at, minutes),
+        check_in: plan.check_in_at(),
         every,
         max_runs: None,
     };
