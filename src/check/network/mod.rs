@@ -9,8 +9,9 @@ What it measures (method: `docs` in the README's network section):
   jitter (mean |difference| of consecutive samples);
 - download and upload goodput: parallel streams for a fixed time, warm-up discarded, median and
   minimum of the 1-second goodputs and the per-second series. Upload counts bytes the peer has
-  acknowledged (written minus the socket's unsent queue, Linux `SIOCOUTQ`), not bytes handed to
-  the kernel, so socket buffers do not inflate it;
+  received (Linux: `TCP_INFO` acknowledged bytes plus selectively acknowledged segments; elsewhere
+  written minus the unacknowledged queue), not bytes handed to the kernel, so socket buffers do
+  not inflate it;
 - latency under load: probes during the transfers, reported as the increase over idle;
 - packet loss, measured only for real: a UDP echo (`examready serve` announces its port in the
   `x-examready-udp-echo` header) or ICMP echo where the OS allows unprivileged ICMP sockets;
