@@ -43,6 +43,7 @@ mod check_cmd;
 mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
+mod submit_cmd;
 mod ui_cmd;
 mod watch_cmd;
 
@@ -52,6 +53,7 @@ use check_cmd::*;
 use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
+use submit_cmd::*;
 use ui_cmd::*;
 use watch_cmd::*;
 
@@ -239,6 +241,19 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Diff { old, new }) => run_diff(old.as_deref(), new.as_deref()),
         Some(Command::Judge(args)) => run_judge(&args),
         Some(Command::Explain(args)) => run_explain(&args),
+        Some(Command::Submit(args)) => run_submit(&args),
+        Some(Command::Allowlist { profile, format }) => {
+            let p = profile::load(&profile)?;
+            let rows = crate::allowlist::entries(&p);
+            let out = crate::allowlist::render(&p, &rows, format);
+            // JSON is escaped by its renderer; text and CSV are made safe for the terminal.
+            if format == crate::allowlist::Format::Json {
+                print_raw(&out)?;
+            } else {
+                print_stdout(&out)?;
+            }
+            Ok(EXIT_READY)
+        }
         Some(Command::Checklist { profile }) => {
             let p = profile::load(&profile)?;
             print_stdout(&crate::checklist::render_text(

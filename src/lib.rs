@@ -9,6 +9,7 @@ links) and `interrupt` makes Ctrl-C and SIGTERM end a run in every phase. `main.
 [`cli::main`].
 */
 
+pub mod allowlist;
 pub mod audio;
 pub mod catalogue;
 pub mod check;
@@ -34,6 +35,7 @@ pub mod replay;
 pub mod runner;
 pub mod serve;
 pub mod stats;
+pub mod submit;
 pub mod textfile;
 pub mod textpos;
 pub mod tomlfile;

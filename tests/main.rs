@@ -8,6 +8,7 @@
 
 mod support;
 
+mod allowlist;
 mod audio;
 mod cli;
 mod display;
@@ -25,6 +26,8 @@ mod report;
 mod robustness;
 mod runner;
 mod schema;
+mod submit;
+mod submit_ui;
 mod ui;
 mod ui_devices;
 mod watch;

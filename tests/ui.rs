@@ -360,7 +360,7 @@ fn the_page_runs_the_checks_live_in_headless_chromium() {
 }
 
 /// Whether Chromium and chromedriver are installed (under CI their absence fails the test).
-fn have_chromium() -> bool {
+pub(crate) fn have_chromium() -> bool {
     support::require(
         support::have("chromium") && support::have("chromedriver"),
         "chromium and chromedriver (scripts/install-deps.sh test installs them)",
@@ -368,7 +368,9 @@ fn have_chromium() -> bool {
 }
 
 /// Run `drive` with a fresh chromedriver's port and a fresh user-data folder for Chromium.
-fn in_chromium<F: std::future::Future<Output = ()>>(drive: impl FnOnce(u16, PathBuf) -> F) {
+pub(crate) fn in_chromium<F: std::future::Future<Output = ()>>(
+    drive: impl FnOnce(u16, PathBuf) -> F,
+) {
     let driver = Chromedriver::start();
     let user_data = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -617,7 +619,7 @@ async fn drive(ui: &Ui, driver_port: u16, user_data: PathBuf) {
 }
 
 /// The text of the first element `css` matches, waiting up to `limit` for it.
-async fn text_of(c: &fantoccini::Client, css: &str, limit: Duration) -> String {
+pub(crate) async fn text_of(c: &fantoccini::Client, css: &str, limit: Duration) -> String {
     c.wait()
         .at_most(limit)
         .for_element(fantoccini::Locator::Css(css))
@@ -660,7 +662,7 @@ fn the_page_shows_what_changed_and_re_checks_until_check_in_in_headless_chromium
 }
 
 /// Click the element with this id.
-async fn click(c: &fantoccini::Client, id: &str) {
+pub(crate) async fn click(c: &fantoccini::Client, id: &str) {
     let e = c.find(fantoccini::Locator::Id(id)).await.unwrap();
     e.click().await.unwrap();
 }

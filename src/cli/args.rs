@@ -69,6 +69,19 @@ pub enum Command {
     /// and what to do. Exit status: 0 when a known message matches, 1 when none does, 2 on a
     /// usage error.
     Explain(ExplainArgs),
+    /// Send a saved run (or a JSON report file) to your institution's examready collect
+    /// server. Exit status: 0 stored or already there, 2 refused or failed.
+    Submit(SubmitCmdArgs),
+    /// The hosts, ports and protocols a campus firewall must allow for a proctoring service,
+    /// from its profile, with their sources.
+    Allowlist {
+        /// Requirement profile: a built-in id (see `examready profiles`) or a .toml file.
+        #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
+        profile: String,
+        /// text: a table; csv: with a header line; json: an array of objects.
+        #[arg(long, value_enum, default_value_t = crate::allowlist::Format::Text)]
+        format: crate::allowlist::Format,
+    },
     /// The manual checklist: what no program can verify before check-in.
     Checklist {
         /// Requirement profile: a built-in id or a .toml file.
@@ -100,6 +113,48 @@ pub struct ExplainArgs {
     pub run: bool,
 }
 
+/// `--token TOKEN`: kept as a [`crate::submit::Secret`], so that no debug output shows it.
+fn parse_secret(s: &str) -> Result<crate::submit::Secret, String> {
+    Ok(crate::submit::Secret::new(s))
+}
+
+/// Sending the report to an institution (`check`, `ui`): nothing is sent without `--submit`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SendArgs {
+    /// After the run is saved, send the report to your institution's examready collect server
+    /// at URL (with --candidate and a token). Nothing is sent without this.
+    #[arg(long, value_name = "URL")]
+    pub submit: Option<String>,
+    /// With --submit: what identifies you to your institution (a student number or a name, as
+    /// it asked; 1 to 200 characters).
+    #[arg(long, value_name = "TEXT", requires = "submit")]
+    pub candidate: Option<String>,
+    /// With --submit: the submit token your institution gave you (default: the environment
+    /// variable EXAMREADY_TOKEN).
+    #[arg(long, value_name = "TOKEN", requires = "submit", value_parser = parse_secret)]
+    pub token: Option<crate::submit::Secret>,
+}
+
+/// `examready submit`: which report, where, as whom.
+#[derive(Debug, Clone, Args)]
+pub struct SubmitCmdArgs {
+    /// A report id from `examready history` or a JSON report file (default: the latest saved
+    /// run).
+    #[arg(value_name = "REPORT")]
+    pub report: Option<String>,
+    /// The collect server's address, as your institution gave it.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// What identifies you to your institution (a student number or a name; 1 to 200
+    /// characters).
+    #[arg(long, value_name = "TEXT")]
+    pub candidate: String,
+    /// The submit token your institution gave you (default: the environment variable
+    /// EXAMREADY_TOKEN).
+    #[arg(long, value_name = "TOKEN", value_parser = parse_secret)]
+    pub token: Option<crate::submit::Secret>,
+}
+
 /// `examready ui`: where the page is served and what it runs.
 #[derive(Debug, Clone, Args)]
 pub struct UiArgs {
@@ -118,6 +173,9 @@ pub struct UiArgs {
     /// When the exam starts, local time (as for `check --exam-at`).
     #[arg(long, value_name = "YYYY-MM-DD HH:MM")]
     pub exam_at: Option<String>,
+    /// With --submit, the page offers "Send to my institution" after a run.
+    #[command(flatten)]
+    pub send: SendArgs,
     /// Stop once the page has been closed (no open page, no request) for this long.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
     pub stop_after_idle: std::time::Duration,
@@ -295,6 +353,8 @@ pub struct CheckArgs {
     /// Compare with the previous saved run and show what changed.
     #[arg(long, value_name = "last", value_parser = ["last"])]
     pub compare: Option<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
 
     /// Microphone check: you are asked to say a sentence, and your voice must rise clearly
     /// above the room's noise.

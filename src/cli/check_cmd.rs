@@ -285,6 +285,7 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     // From here on a signal always ends the program (see `interrupt`).
     let signals = crate::interrupt::install(NOTHING_WRITTEN);
     let plan = plan(args)?;
+    let target = args.send.target()?;
     // Read the history before this run is added to it.
     let history = history_before_run();
     crate::runner::quiet_panics();
@@ -302,8 +303,25 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
     };
     // Nothing lost: the run is saved before anything else can fail; a failed save only warns.
     let saved = save_run(history.as_ref(), &report);
+    let code = show_run(args, &plan, history.as_ref(), &report, saved)?;
+    // Sent only when asked (--submit), once the run is saved and shown.
+    Ok(match &target {
+        Some(target) => submit_after_check(target, &report, saved, code),
+        None => code,
+    })
+}
+
+/// Deliver the saved run (stdout, --output) and, with --compare, what changed: the verdict's
+/// exit status.
+fn show_run(
+    args: &CheckArgs,
+    plan: &Plan,
+    history: Option<&(crate::history::Store, crate::history::Loaded)>,
+    report: &Report,
+    saved: bool,
+) -> anyhow::Result<u8> {
     let delivered = deliver(
-        &report,
+        report,
         &Delivery {
             output: plan.output.as_ref(),
             json: args.json,
@@ -321,13 +339,13 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             return Err(e.context(format!("the report was not delivered{saved}")));
         }
         // A reader that stopped early: the verdict stands.
-        Err(_) => return Ok(verdict_code(&report)),
+        Err(_) => return Ok(verdict_code(report)),
         Ok(()) => {}
     }
     if args.compare.is_some() {
-        let text = match history.as_ref().and_then(|(_, l)| l.entries.last()) {
+        let text = match history.and_then(|(_, l)| l.entries.last()) {
             Some(prev) => {
-                crate::diff::diff(&prev.report, &report).render(&jiff::tz::TimeZone::system())
+                crate::diff::diff(&prev.report, report).render(&jiff::tz::TimeZone::system())
             }
             None => "Nothing to compare with: this is the first saved run.\n".to_string(),
         };
@@ -335,8 +353,8 @@ pub(super) fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         if args.json || args.format.is_some() && plan.output.is_none() {
             say_raw(&render::sanitize::for_display(&text));
         } else {
-            return deliver_or_pipe(&report, print_stdout(&format!("\n{text}")));
+            return deliver_or_pipe(report, print_stdout(&format!("\n{text}")));
         }
     }
-    Ok(verdict_code(&report))
+    Ok(verdict_code(report))
 }

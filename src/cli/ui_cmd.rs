@@ -47,6 +47,7 @@ pub(super) fn serve_page(args: &UiArgs, double_click: bool) -> anyhow::Result<Se
         ..CheckArgs::default()
     };
     let plan = plan(&check)?;
+    let submit = args.send.target()?;
     // The profile named on the command line first (preselected), then the other built-ins.
     let mut profiles = vec![plan.profile.clone()];
     for p in profile::show::builtin_profiles()? {
@@ -61,6 +62,7 @@ pub(super) fn serve_page(args: &UiArgs, double_click: bool) -> anyhow::Result<Se
         exam_at: args.exam_at.clone(),
         idle: args.stop_after_idle,
         watch_min_every: args.watch_min_every,
+        submit,
     };
     let token = crate::ui::new_token()?;
     crate::runner::quiet_panics();

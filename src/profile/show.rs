@@ -19,7 +19,8 @@ pub const TABLE_END: &str = "<!-- /profiles-table -->";
 const NOT_REQUIREMENTS: &[&str] = &["profile", "runner", "checklist"];
 
 /// One value as a person reads it: numbers without a trailing `.0`, lists comma-separated,
-/// tables as `key=value` pairs.
+/// tables as `key=value` pairs (without `source`, which says where an endpoint comes from and is
+/// not a requirement: `examready allowlist` shows it).
 pub fn format_value(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
@@ -36,6 +37,7 @@ pub fn format_value(v: &Value) -> String {
             .join(", "),
         Value::Object(map) => map
             .iter()
+            .filter(|(k, _)| k.as_str() != "source")
             .map(|(k, v)| format!("{k}={}", format_value(v)))
             .collect::<Vec<_>>()
             .join(" "),

@@ -45,7 +45,7 @@ fn needs_escape(c: char) -> bool {
 /// escape. Outside strings JSON holds only ASCII punctuation, digits, letters and whitespace, and
 /// serde_json has already escaped C0 controls, so each such character is inside a string, where
 /// the escape means the same character.
-fn escape_invisible(json: String) -> String {
+pub(crate) fn escape_invisible(json: String) -> String {
     if !json.chars().any(needs_escape) {
         return json;
     }

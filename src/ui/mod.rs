@@ -32,6 +32,7 @@ pub mod changes;
 pub mod devices;
 pub mod guard;
 pub mod page;
+pub mod send;
 pub mod watch;
 
 /// What the page may run: the profiles it offers (the first is preselected), the modules, the
@@ -46,6 +47,8 @@ pub struct Config {
     /// The shortest interval the page's watch toggle accepts ([`crate::watch::MIN_EVERY`]; the
     /// tests lower it).
     pub watch_min_every: Duration,
+    /// Where "Send to my institution" sends the last run (`--submit`), if anywhere.
+    pub submit: Option<crate::submit::Target>,
 }
 
 /// One run's events so far (replayed to a page that connects late) and its report.
@@ -141,6 +144,7 @@ pub async fn serve(
         .route("/", get(index))
         .route("/start", post(start))
         .route("/watch", post(watch::toggle))
+        .route("/send", post(send::send))
         .route("/events", get(events))
         .route("/result", get(result))
         .route("/report.{ext}", get(report_file))
@@ -367,7 +371,10 @@ fn finished_report(app: &Shared) -> Option<Arc<Report>> {
 async fn result(State(app): State<App>) -> Response {
     let changes = app.lock().changes.clone().unwrap_or_default();
     match finished_report(&app) {
-        Some(r) => Html(page::result(&r, &changes)).into_response(),
+        Some(r) => {
+            let send = send::control(app.cfg.submit.as_ref());
+            Html(page::result(&r, &changes, &send)).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no finished check yet").into_response(),
     }
 }

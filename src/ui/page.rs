@@ -141,22 +141,25 @@ pub fn index(
     }
     let _ = write!(
         out,
-        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n<script>{}</script>\n<script>{}</script>\n</body>\n</html>\n",
+        "</ol>\n<div id=\"result\" aria-live=\"polite\"></div>\n</main>\n<script>{SCRIPT}</script>\n<script>{}</script>\n<script>{}</script>\n<script>{}</script>\n</body>\n</html>\n",
         super::devices::SCRIPT,
-        super::watch::SCRIPT
+        super::watch::SCRIPT,
+        super::send::SCRIPT
     );
     out
 }
 
-/// The finished run: the buttons to save the report, then the report's own body with
-/// `changes` (what changed since the previous run) right under the verdict.
-pub fn result(report: &Report, changes: &str) -> String {
+/// The finished run: the buttons to save the report, `send` ("Send to my institution", or
+/// nothing), then the report's own body with `changes` (what changed since the previous run)
+/// right under the verdict.
+pub fn result(report: &Report, changes: &str, send: &str) -> String {
     let mut out = String::from(
         "<p class=\"downloads\">Save the report: \
          <a id=\"download-html\" href=\"/report.html\" download>HTML page</a>\
          <a id=\"download-md\" href=\"/report.md\" download>Markdown</a>\
          <a id=\"download-json\" href=\"/report.json\" download>JSON</a></p>\n",
     );
+    out.push_str(send);
     out.push_str(&html::body_with(report, changes));
     out
 }

@@ -4,6 +4,7 @@
 // A toolbox: not every module uses every helper.
 #![allow(dead_code)]
 
+pub mod collect;
 mod guard;
 pub mod net;
 #[cfg(unix)]

@@ -137,6 +137,10 @@ pub struct EndpointSpec {
     /// Upgrade must be answered with 101 and the right `Sec-WebSocket-Accept`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub websocket: Option<WebSocketPath>,
+    /// Where the vendor names this host or port (a document, an address): shown by
+    /// `examready allowlist`, never judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The path of a WebSocket upgrade check: starts with `/`, printable ASCII without spaces.

@@ -1,0 +1,514 @@
+/*!
+Sending a report to an institution's `examready collect` server (issue 15's contract): `POST
+{BASE}/api/v1/reports` with `Authorization: Bearer <token>`, `Idempotency-Key: <report id>` and
+the body `{"candidate": ..., "report": ...}`, where the report is the JSON exactly as
+`examready check --format json` writes it ([`crate::render::json::render`]). The report id makes
+a retry harmless: the server answers `200 duplicate` for a report it already has.
+
+Everything a person types is checked before a probe runs ([`Target::new`]): the URL (http or
+https with a host), the candidate (1 to 200 characters, no control characters) and the token
+(required, never printed: [`Secret`]). Nothing is sent unless the candidate asked for it
+(`check --submit`, `submit`, or the page's button).
+*/
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::model::Report;
+
+/// The environment variable the token is read from when `--token` is not given.
+pub const TOKEN_ENV: &str = "EXAMREADY_TOKEN";
+
+/// The most a candidate's identification may have, in characters.
+pub const MAX_CANDIDATE_CHARS: usize = 200;
+
+/// The largest body the server accepts (the contract: 1 MiB).
+pub const MAX_BODY_BYTES: usize = 1_048_576;
+
+/// Connecting may take this long; the whole request (send and answer) this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The pause before the one retry after a connection error.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
+/// At most this much of an answer is read.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// A submit token: its `Debug` never shows it, and nothing here prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `--submit URL` / `--to URL`: http or https with a host; no user info (a password there would
+/// be printed in the retry command).
+pub fn parse_url(s: &str) -> Result<Url, String> {
+    let shown = crate::redact::url(s);
+    let url = Url::parse(s.trim()).map_err(|e| {
+        format!(
+            "give the collect server's address like https://exams.example.edu, got {shown:?}: {e}"
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "the collect server's address must be http:// or https:// with a host, got {shown:?}"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "the collect server's address must not carry a user name or password (the token \
+             goes in --token or {TOKEN_ENV}), got {shown:?}"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the collect server's address must not have a query or fragment, got {shown:?}"
+        ));
+    }
+    Ok(url)
+}
+
+/// Where reports go: `{BASE}/api/v1/reports` (a trailing slash on BASE or not).
+pub fn reports_url(base: &Url) -> Url {
+    let mut url = base.clone();
+    let path = format!("{}/api/v1/reports", base.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url
+}
+
+/// `--candidate TEXT`: trimmed, 1 to 200 characters, no control characters.
+pub fn parse_candidate(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(
+            "--candidate is empty: give what identifies you to your institution \
+                    (your student number or your name)"
+                .into(),
+        );
+    }
+    let n = t.chars().count();
+    if n > MAX_CANDIDATE_CHARS {
+        return Err(format!(
+            "--candidate has {n} characters; at most {MAX_CANDIDATE_CHARS} are accepted"
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(
+            "--candidate has a control character (a tab, a line break ...); \
+                    give it on one line"
+                .into(),
+        );
+    }
+    Ok(t.to_string())
+}
+
+/// The token: required, visible ASCII only (it goes into an HTTP header). The error never
+/// shows it.
+pub fn parse_token(given: Option<&str>) -> Result<Secret, String> {
+    let from_env = std::env::var(TOKEN_ENV).ok();
+    let token = given
+        .or(from_env.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(format!(
+            "no submit token: give the token your institution sent you with --token TOKEN or \
+             in the environment variable {TOKEN_ENV}"
+        ));
+    };
+    if token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            "the submit token has characters a token cannot have (spaces, line breaks \
+                    or letters beyond ASCII): copy it again from your institution's message"
+                .into(),
+        );
+    }
+    Ok(Secret::new(token))
+}
+
+/// A warning when the reports would go over plain http to a host that is not this computer.
+pub fn plain_http_warning(url: &Url) -> Option<String> {
+    if url.scheme() != "http" {
+        return None;
+    }
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| {
+        format!(
+            "{} is plain http: the report and the token travel unencrypted; ask your \
+             institution for its https:// address",
+            shown(url)
+        )
+    })
+}
+
+/// The URL as printed (no secrets: see [`crate::redact`]).
+pub fn shown(url: &Url) -> String {
+    crate::redact::url(url.as_str())
+}
+
+/// Where and as whom to send: everything checked.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The base address as given (`--submit`, `--to`).
+    pub base: Url,
+    pub candidate: String,
+    token: Secret,
+}
+
+impl Target {
+    /// Check the three parts; the message names what is wrong.
+    pub fn new(url: &str, candidate: &str, token: Option<&str>) -> Result<Target, String> {
+        Ok(Target {
+            base: parse_url(url)?,
+            candidate: parse_candidate(candidate)?,
+            token: parse_token(token)?,
+        })
+    }
+
+    /// How to send this run again by hand (the token is not in it).
+    pub fn retry_command(&self, report_id: &str) -> String {
+        format!(
+            "examready submit {report_id} --to {} --candidate {}",
+            shell_quote(&shown(&self.base)),
+            shell_quote(&self.candidate)
+        )
+    }
+}
+
+/// `s` as one shell word: kept as it is when it is plain, else quoted (POSIX single quotes;
+/// double quotes on Windows).
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        return s.to_string();
+    }
+    if cfg!(windows) {
+        format!("\"{}\"", s.replace('"', "\\\""))
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The request's body: the candidate and the report as `check --format json` writes it.
+pub fn body(candidate: &str, report: &Report) -> String {
+    let report = crate::render::json::render(report);
+    let candidate = serde_json::to_string(candidate).expect("a string serializes");
+    format!(
+        "{{\"candidate\":{candidate},\"report\":{}}}",
+        report.trim_end()
+    )
+}
+
+/// What the server did with a report it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new report stored (201).
+    Stored,
+    /// The server already had it (200): nothing new stored.
+    Duplicate,
+}
+
+/// Why a report was not taken: the server's own sentence when it gave one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The HTTP status, when the server answered.
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+fn failure(status: Option<u16>, message: impl Into<String>) -> Failure {
+    Failure {
+        status,
+        message: message.into(),
+    }
+}
+
+/// The HTTP client: rustls, timeouts, no redirects (a redirect would drop the token or turn
+/// the POST into a GET).
+fn client() -> Result<reqwest::Client, Failure> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("examready/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| failure(None, format!("cannot build an HTTP client: {e}")))
+}
+
+/// Send `report` to `target`: stored or duplicate, or why not. One retry after a connection
+/// error (the server never saw the report then; a duplicate answer covers the rest).
+pub async fn send(target: &Target, report: &Report) -> Result<Outcome, Failure> {
+    let id = report.content_id();
+    let body = body(&target.candidate, report);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(failure(
+            None,
+            format!(
+                "the report is {} bytes, over the {MAX_BODY_BYTES} bytes a collect server accepts",
+                body.len()
+            ),
+        ));
+    }
+    let client = client()?;
+    let url = reports_url(&target.base);
+    let mut tries = 0;
+    let answer = loop {
+        tries += 1;
+        let sent = client
+            .post(url.clone())
+            .bearer_auth(target.token.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("Idempotency-Key", &id)
+            .body(body.clone())
+            .send()
+            .await;
+        match sent {
+            Err(e) if e.is_connect() && tries < 2 => tokio::time::sleep(RETRY_PAUSE).await,
+            Err(e) => return Err(failure(None, describe(&e, &url))),
+            Ok(answer) => break answer,
+        }
+    };
+    read_answer(answer, &id).await
+}
+
+/// The answer as the contract defines it.
+async fn read_answer(answer: reqwest::Response, id: &str) -> Result<Outcome, Failure> {
+    let status = answer.status();
+    let retry_after = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let location = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::redact::url);
+    let text = read_limited(answer).await;
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let field = |k: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let code = Some(status.as_u16());
+    let outcome = match (status.as_u16(), field("status").as_deref()) {
+        (201, Some("stored")) => Some(Outcome::Stored),
+        (200, Some("duplicate")) => Some(Outcome::Duplicate),
+        _ => None,
+    };
+    if let Some(outcome) = outcome {
+        return match field("report_id") {
+            Some(got) if got == id => Ok(outcome),
+            got => Err(failure(
+                code,
+                format!(
+                    "the server acknowledged report {:?} instead of {id}: it is not an \
+                     examready collect server, or not one this version understands",
+                    got.unwrap_or_default()
+                ),
+            )),
+        };
+    }
+    let reason = status.canonical_reason().unwrap_or("");
+    let mut message = match field("error") {
+        Some(e) => format!(
+            "the server refused the report ({} {reason}): {e}",
+            status.as_u16()
+        ),
+        None if status.is_redirection() => format!(
+            "the server answered {} {reason} (to {}): give the collect server's final address",
+            status.as_u16(),
+            location.unwrap_or_else(|| "?".into())
+        ),
+        None => format!(
+            "the server answered {} {reason}, not as an examready collect server does",
+            status.as_u16()
+        ),
+    };
+    if let Some(s) = retry_after.filter(|_| status.as_u16() == 429) {
+        message.push_str(&format!(" (try again in {s} s)"));
+    }
+    Err(failure(code, crate::render::sanitize::plain(&message)))
+}
+
+/// At most [`MAX_ANSWER_BYTES`] of the answer's body, as text.
+async fn read_limited(mut answer: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = answer.chunk().await {
+        let room = MAX_ANSWER_BYTES - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_ANSWER_BYTES {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A request that got no answer, in one sentence.
+fn describe(e: &reqwest::Error, url: &Url) -> String {
+    let mut inner = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        inner = s.to_string();
+        src = s.source();
+    }
+    let what = if e.is_timeout() {
+        "no answer in time"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "the request failed"
+    };
+    format!("{what} to {} ({inner})", shown(url))
+}
+
+/// One line for a report the server took.
+pub fn sent_line(report_id: &str, target: &Target, outcome: Outcome) -> String {
+    let how = match outcome {
+        Outcome::Stored => "stored",
+        Outcome::Duplicate => "already there",
+    };
+    format!(
+        "Report {report_id} sent to {} ({how}).",
+        shown(&target.base)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_http_or_https_with_a_host_and_no_secrets() {
+        for ok in [
+            "https://exams.example.edu",
+            "http://127.0.0.1:8080/",
+            "https://example.org/collect/",
+        ] {
+            assert!(parse_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "exams.example.edu",
+            "ftp://example.org",
+            "file:///tmp/x",
+            "https://",
+            "https://user:pw@example.org",
+            "https://example.org/?token=abc",
+            "mailto:a@example.org",
+        ] {
+            let e = parse_url(bad).unwrap_err();
+            assert!(!e.contains("pw@") && !e.contains("abc"), "{e}");
+        }
+        assert_eq!(
+            reports_url(&parse_url("https://e.org/collect/").unwrap()).as_str(),
+            "https://e.org/collect/api/v1/reports"
+        );
+        assert_eq!(
+            reports_url(&parse_url("https://e.org").unwrap()).as_str(),
+            "https://e.org/api/v1/reports"
+        );
+    }
+
+    #[test]
+    fn candidates_are_one_to_two_hundred_characters_without_controls() {
+        assert_eq!(parse_candidate("  s1234567 ").unwrap(), "s1234567");
+        assert!(parse_candidate(&"é".repeat(200)).is_ok());
+        assert!(
+            parse_candidate(&"é".repeat(201))
+                .unwrap_err()
+                .contains("201")
+        );
+        for bad in ["", "   ", "a\nb", "a\tb", "a\u{7}b", "a\u{9b}b"] {
+            assert!(parse_candidate(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_required_printable_and_never_shown() {
+        assert!(parse_token(Some("abc.DEF-123_~")).is_ok());
+        for bad in ["sec ret", "sec\nret", "sécret"] {
+            let e = parse_token(Some(bad)).unwrap_err();
+            assert!(!e.contains("ret"), "{e}");
+        }
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let t = Target::new("https://e.org", "Ada", Some("hunter2")).unwrap();
+        assert!(!format!("{t:?}").contains("hunter2"));
+        assert!(!t.retry_command("0123456789").contains("hunter2"));
+    }
+
+    #[test]
+    fn plain_http_warns_only_beyond_this_computer() {
+        let w = |u: &str| plain_http_warning(&parse_url(u).unwrap());
+        assert!(w("http://exams.example.edu").is_some());
+        assert!(w("http://192.168.1.5:8080").is_some());
+        assert!(w("https://exams.example.edu").is_none());
+        for local in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
+            assert!(w(local).is_none(), "{local}");
+        }
+    }
+
+    #[test]
+    fn the_retry_command_is_quoted_for_a_shell() {
+        let t = Target::new("https://e.org/c", "Ada O'Neil", Some("t")).unwrap();
+        let cmd = t.retry_command("0123456789");
+        if cfg!(windows) {
+            assert!(cmd.ends_with("--candidate \"Ada O'Neil\""), "{cmd}");
+        } else {
+            assert_eq!(
+                cmd,
+                "examready submit 0123456789 --to https://e.org/c --candidate 'Ada O'\\''Neil'"
+            );
+        }
+    }
+
+    #[test]
+    fn the_body_holds_the_report_as_written() {
+        let r = Report::new(
+            "2026-11-24T09:00:00Z".parse().unwrap(),
+            crate::model::ProfileRef {
+                id: "onvue".into(),
+                name: "Pearson OnVUE".into(),
+            },
+            vec![],
+        );
+        let b: serde_json::Value = serde_json::from_str(&body("Ada \"A\"", &r)).unwrap();
+        assert_eq!(b["candidate"], "Ada \"A\"");
+        let written: serde_json::Value =
+            serde_json::from_str(&crate::render::json::render(&r)).unwrap();
+        assert_eq!(b["report"], written);
+        assert_eq!(b["report"]["report_id"], r.content_id());
+    }
+}
