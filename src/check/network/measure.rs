@@ -23,6 +23,7 @@ use crate::check::ProbeContext;
 
 mod http;
 mod loss;
+mod phases;
 mod reach;
 mod soak;
 mod transfer;
@@ -30,6 +31,7 @@ mod upload;
 
 use http::*;
 pub use loss::udp_echo;
+use phases::*;
 use reach::*;
 use soak::*;
 pub use transfer::per_second;
@@ -255,63 +257,14 @@ async fn measure_server(
     let addrs = lookup(&host, port).await;
 
     // Idle latency (HTTP + TCP connect) and loss, at the same time.
-    let idle = async {
-        let mut http = Vec::new();
-        let mut tcp = Vec::new();
-        let start = Instant::now();
-        // A slow or lossy server must not stretch the idle phase beyond its plan plus one step.
-        let until = start + p.probe_interval * p.probes + STEP;
-        for i in 0..p.probes {
-            sleep_until(start + p.probe_interval * i).await;
-            if Instant::now() >= until {
-                break;
-            }
-            if let Ok(Ok((_, _, t))) = match &addrs {
-                Ok((a, _)) => timeout_at(until, connect_any(a))
-                    .await
-                    .map(|r| r.map_err(|_| ())),
-                Err(_) => Ok(Err(())),
-            } {
-                tcp.push(round2(t));
-            }
-            if let Ok(Ok((t, _))) = timeout_at(until, http_probe(&c, &probe_url, proxy)).await {
-                http.push(round2(t));
-            }
-            ctx.progress(&format!("latency probe {}/{}", i + 1, p.probes));
-        }
-        (http, tcp)
+    let target = Target {
+        client: &c,
+        probe_url: &probe_url,
+        proxy,
+        addrs: &addrs,
     };
-    let idle_span = p.probe_interval * p.probes;
-    let echo = async {
-        // A UDP echo where the server offers one, else ICMP echo where the OS allows it
-        // unprivileged; otherwise the reasons, never a number.
-        let mut reasons = Vec::new();
-        let addrs = match &addrs {
-            Ok((a, _)) => a.clone(),
-            Err(e) => return Err(e.clone()),
-        };
-        let plan = EchoPlan::spread(p.loss_packets, idle_span);
-        match udp_port {
-            Some(port) => {
-                let target = SocketAddr::new(addrs[0].ip(), port);
-                match udp_echo(target, &plan).await {
-                    Ok(run) => return Ok((Echo::Udp(target), run)),
-                    Err(e) => reasons.push(format!("the UDP echo failed: {e}")),
-                }
-            }
-            None => reasons.push(format!(
-                "the measurement server {} offers no UDP echo (only `examready serve` does)",
-                host_port(&p.server)
-            )),
-        }
-        let ip = addrs[0].ip();
-        match tokio::task::spawn_blocking(move || super::icmp::echo(ip, &plan)).await {
-            Ok(Ok(run)) => return Ok((Echo::Icmp(ip), run)),
-            Ok(Err(e)) => reasons.push(format!("ICMP echo: {e}")),
-            Err(e) => reasons.push(format!("ICMP echo: {e}")),
-        }
-        Err(reasons.join("; "))
-    };
+    let idle = idle_probes(ctx, p, &target);
+    let echo = echo_run(p, &addrs, udp_port);
     tracing::debug!("network: idle phase started");
     let ((http, tcp), echo) = tokio::join!(idle, echo);
     tracing::debug!("network: idle phase ended");
@@ -319,52 +272,14 @@ async fn measure_server(
     let loaded_by = idle_figures(p, &http, echo, facts);
 
     let idle_median = facts.latency_ms.map(|s| s.median);
-    let mut loaded = Vec::new();
-    let mut settled = Vec::new();
-    // Download, then upload, each with latency probes running alongside.
-    let budget_ok = |ctx: &ProbeContext| ctx.remaining() > p.transfer + Duration::from_millis(1500);
-    for dir in [Direction::Down, Direction::Up] {
-        let (rate, error, seconds) = match dir {
-            Direction::Down => (
-                &mut facts.download_mbps,
-                &mut facts.download_error,
-                &mut facts.download_seconds,
-            ),
-            Direction::Up => (
-                &mut facts.upload_mbps,
-                &mut facts.upload_error,
-                &mut facts.upload_seconds,
-            ),
-        };
-        if !budget_ok(ctx) {
-            *error = Some("not measured: the module ran out of time".into());
-            continue;
-        }
-        let probes = Probes {
-            by: loaded_by,
-            client: &c,
-            url: &probe_url,
-            proxy,
-        };
-        let r = transfer(ctx, p, dir, &probes, &addrs, &tls, proxy).await;
-        *rate = r.goodput;
-        *error = r.error;
-        *seconds = Some(round2(r.seconds));
-        loaded.extend(r.loaded);
-        settled.extend(r.settled);
-    }
-    facts.loaded_latency_ms = Spread::of(&loaded);
-    facts.loaded_latency_settled = (!settled.is_empty()).then(|| settled.iter().all(|s| *s));
-    if let (Some(l), Some(i)) = (facts.loaded_latency_ms, idle_median) {
-        facts.loaded_latency_increase_ms = Some(round2((l.median - i).max(0.0)));
-    }
+    let probes = Probes {
+        by: loaded_by,
+        client: &c,
+        url: &probe_url,
+        proxy,
+    };
+    loaded_phase(ctx, p, &probes, &addrs, &tls, idle_median, facts).await;
     if let Some((secs, mbps)) = p.soak {
-        let probes = Probes {
-            by: loaded_by,
-            client: &c,
-            url: &probe_url,
-            proxy,
-        };
         facts.soak = Some(soak(ctx, p, secs, mbps, &probes, &addrs, &tls, idle_median).await);
     }
 }
@@ -461,4 +376,13 @@ fn host_port(u: &Url) -> String {
 enum Direction {
     Down,
     Up,
+}
+
+impl Direction {
+    fn label(self) -> &'static str {
+        match self {
+            Direction::Down => "download",
+            Direction::Up => "upload",
+        }
+    }
 }

@@ -133,41 +133,14 @@ pub(super) async fn transfer(
     tls: &Result<Arc<rustls::ClientConfig>, String>,
     proxy: Option<&str>,
 ) -> TransferResult {
-    let label = if dir == Direction::Down {
-        "download"
-    } else {
-        "upload"
-    };
+    let label = dir.label();
     let counter = AtomicU64::new(0);
     let start = Instant::now();
     let errors = std::sync::Mutex::new(Vec::<String>::new());
     let run = LoadedRun::new();
     let streams = async {
-        let futs = (0..p.streams).map(|i| {
-            let counter = &counter;
-            let errors = &errors;
-            async move {
-                // Streams start 50 ms apart, as browsers' speed tests do.
-                sleep(Duration::from_millis(50) * i).await;
-                let r = match dir {
-                    Direction::Down => match client() {
-                        Ok(c) => download_stream(&c, &p.url("__down"), counter, proxy).await,
-                        Err(e) => Err(e),
-                    },
-                    Direction::Up => match addrs {
-                        Ok((a, _)) => {
-                            upload_stream(&p.server, &p.url("__up"), a, tls, counter, None).await
-                        }
-                        Err(e) => Err(e.clone()),
-                    },
-                };
-                if let Err(e) = r {
-                    errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
-                }
-            }
-        });
         tokio::select! {
-            _ = join_all(futs) => {}
+            _ = all_streams(p, dir, &counter, &errors, addrs, tls, proxy) => {}
             _ = run.stopped() => {}
         }
     };
@@ -217,9 +190,75 @@ pub(super) async fn transfer(
     };
     let errs = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     let total = counter.load(Ordering::Relaxed);
+    let error = transfer_error(
+        dir,
+        &host_port(&p.server),
+        p.streams,
+        &errs,
+        &samples,
+        total,
+        seconds,
+    );
+    let loaded = run.samples();
+    TransferResult {
+        goodput: if total > 0 { Goodput::of(series) } else { None },
+        error,
+        settled: (!loaded.is_empty()).then(|| settled(&loaded, window)),
+        loaded: loaded.into_iter().map(round2).collect(),
+        seconds,
+    }
+}
+
+/// Every stream of a transfer, started 50 ms apart, each adding what it moves to `counter` and
+/// its error, if it breaks, to `errors`; runs until every stream has ended.
+async fn all_streams(
+    p: &Params,
+    dir: Direction,
+    counter: &AtomicU64,
+    errors: &std::sync::Mutex<Vec<String>>,
+    addrs: &Result<(Vec<SocketAddr>, f64), String>,
+    tls: &Result<Arc<rustls::ClientConfig>, String>,
+    proxy: Option<&str>,
+) {
+    let futs = (0..p.streams).map(|i| {
+        async move {
+            // Streams start 50 ms apart, as browsers' speed tests do.
+            sleep(Duration::from_millis(50) * i).await;
+            let r = match dir {
+                Direction::Down => match client() {
+                    Ok(c) => download_stream(&c, &p.url("__down"), counter, proxy).await,
+                    Err(e) => Err(e),
+                },
+                Direction::Up => match addrs {
+                    Ok((a, _)) => {
+                        upload_stream(&p.server, &p.url("__up"), a, tls, counter, None).await
+                    }
+                    Err(e) => Err(e.clone()),
+                },
+            };
+            if let Err(e) = r {
+                errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+            }
+        }
+    });
+    join_all(futs).await;
+}
+
+/// What went wrong with a transfer, if anything: streams that broke (how many, the first error),
+/// a stall of the whole link (no stream moved for [`STALL`]), or nothing moved at all.
+fn transfer_error(
+    dir: Direction,
+    server: &str,
+    streams: u32,
+    errs: &[String],
+    samples: &[(f64, u64)],
+    total: u64,
+    seconds: f64,
+) -> Option<String> {
+    let label = dir.label();
     // The link stalled if no stream moved anything for a while; one stream waiting behind a deep
     // queue while the others move is not a stall.
-    let pause = longest_pause(&samples);
+    let pause = longest_pause(samples);
     let stalled = (pause >= STALL.as_secs_f64())
         .then(|| format!("no data moved on any of the streams for {pause:.1} s"));
     let sent = if dir == Direction::Up {
@@ -228,12 +267,11 @@ pub(super) async fn transfer(
         "received"
     };
     let before = format!("{} {sent} before", human_bytes(total));
-    let server = host_port(&p.server);
-    let error = match (errs.first(), stalled) {
+    match (errs.first(), stalled) {
         (Some(e), stalled) => Some(format!(
             "{label} from {server} broke on {} of {} streams ({before}): {e}{}",
             errs.len(),
-            p.streams,
+            streams,
             stalled.map(|s| format!("; {s}")).unwrap_or_default()
         )),
         (None, Some(s)) => Some(format!("{label} from {server} stalled ({before}): {s}")),
@@ -241,14 +279,6 @@ pub(super) async fn transfer(
             "{label} from {server} stalled: no data moved in {seconds:.1} s"
         )),
         (None, None) => None,
-    };
-    let loaded = run.samples();
-    TransferResult {
-        goodput: if total > 0 { Goodput::of(series) } else { None },
-        error,
-        settled: (!loaded.is_empty()).then(|| settled(&loaded, window)),
-        loaded: loaded.into_iter().map(round2).collect(),
-        seconds,
     }
 }
 
