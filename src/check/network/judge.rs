@@ -74,7 +74,23 @@ fn ms(v: f64) -> String {
 pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
     let mut out = Vec::new();
     endpoints(f, &mut out);
+    server(f, &mut out);
+    transfers(f, req, &mut out);
+    latency(f, req, &mut out);
+    loss(f, req, &mut out);
+    loaded_latency(f, req, &mut out);
+    link(f, req, &mut out);
+    soak(f, &mut out);
 
+    let summary = summary(f);
+    Judgement {
+        summary,
+        findings: out,
+    }
+}
+
+/// The measurement server could not be used: nothing was measured against it.
+fn server(f: &NetworkFacts, out: &mut Vec<Finding>) {
     if let Some(e) = &f.server_error {
         out.push(Finding::fail(
             NetCode::NetServerUnreachable,
@@ -87,7 +103,10 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
              running `examready serve`).",
         ));
     }
+}
 
+/// Each direction's transfer: broken, and its goodput against the minimum and recommendation.
+fn transfers(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
     for (label, g, err, min, rec) in [
         (
             "download",
@@ -117,13 +136,13 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
             ));
         }
         if let Some(g) = g {
-            goodput(label, g, min.map(|m| m.0), rec.map(|m| m.0), &mut out);
+            goodput(label, g, min.map(|m| m.0), rec.map(|m| m.0), out);
         }
     }
+}
 
-    latency(f, req, &mut out);
-    loss(f, req, &mut out);
-
+/// How much latency rises while the line is busy (bufferbloat).
+fn loaded_latency(f: &NetworkFacts, req: &NetworkRequirements, out: &mut Vec<Finding>) {
     if let (Some(inc), Some(max)) = (
         f.loaded_latency_increase_ms,
         req.max_loaded_latency_increase_ms,
@@ -160,15 +179,6 @@ pub fn judge(f: &NetworkFacts, req: &NetworkRequirements) -> Judgement {
                 .judging(LOADED, inc, Some(max.0), "ms"),
             );
         }
-    }
-
-    link(f, req, &mut out);
-    soak(f, &mut out);
-
-    let summary = summary(f);
-    Judgement {
-        summary,
-        findings: out,
     }
 }
 
