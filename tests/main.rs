@@ -25,6 +25,7 @@ mod report;
 mod robustness;
 mod runner;
 mod schema;
+mod ship;
 mod ui;
 mod ui_devices;
 mod watch;
