@@ -5,6 +5,10 @@
 //!
 //! Also exports `EXAMREADY_RUSTFACE_DIR` to the crate's targets so tests and benchmarks can read
 //! the package's `test.png` (a real photograph with faces).
+//!
+//! And exports `EXAMREADY_BUILD_DATE` (YYYY-MM-DD, UTC) for `examready --version` and the report:
+//! from `SOURCE_DATE_EPOCH` when set (reproducible builds; the release workflow sets it to the
+//! tagged commit's time), else the time this build script ran.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,8 +68,38 @@ fn from_registry() -> Option<PathBuf> {
     found.pop()
 }
 
+/// The civil date (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The build's date: `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) or now.
+fn build_date() -> String {
+    let secs = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse::<i64>().unwrap_or_else(|_| {
+            panic!("SOURCE_DATE_EPOCH must be a number of seconds since 1970, not {v:?}")
+        }),
+        _ => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    println!("cargo:rustc-env=EXAMREADY_BUILD_DATE={}", build_date());
     println!("cargo:rerun-if-env-changed=EXAMREADY_RUSTFACE_DIR");
     let dir = std::env::var_os("EXAMREADY_RUSTFACE_DIR")
         .map(PathBuf::from)

@@ -22,6 +22,9 @@ test_pkgs=(
   chromium chromium-driver
   # Windows: cross-build with mingw-w64, run examready.exe and its unit tests under Wine
   gcc-mingw-w64-x86-64 wine wine64
+  # release: scripts/package.sh writes the archives with python3; tests/release.rs checks them
+  # with tar, sha256sum and the generated Homebrew formula with `ruby -c`
+  tar coreutils ruby
 )
 
 # The Windows target's standard library, for the Windows build the tests run under Wine.

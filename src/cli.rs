@@ -40,6 +40,7 @@ fn say_raw(text: &str) {
 
 mod args;
 mod check_cmd;
+mod docs_cmd;
 mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
@@ -50,6 +51,8 @@ mod watch_cmd;
 pub use args::*;
 pub use check_cmd::select;
 use check_cmd::*;
+use docs_cmd::*;
+pub use docs_cmd::{completions, man_pages};
 use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
@@ -212,29 +215,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }
-        Some(Command::Profiles) => {
-            let mut out = String::new();
-            let profiles = profile::show::builtin_profiles()?;
-            let width = profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
-            for p in &profiles {
-                let default = if p.id == profile::DEFAULT_PROFILE {
-                    " (default)"
-                } else {
-                    ""
-                };
-                out.push_str(&format!(
-                    "{:width$}  {}{default}: {}\n",
-                    p.id,
-                    p.name(),
-                    p.file.profile.description.as_deref().unwrap_or("")
-                ));
-            }
-            out.push_str(
-                "\nShow one with `examready profile show NAME`; use one with `examready check --profile NAME`.\n",
-            );
-            print_stdout(&out)?;
-            Ok(EXIT_READY)
-        }
+        Some(Command::Profiles) => list_profiles(),
         Some(Command::Ui(args)) => run_ui(&args),
         Some(Command::Watch(args)) => run_watch(&args),
         Some(Command::History) => run_history(),
@@ -262,6 +243,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             ))?;
             Ok(EXIT_READY)
         }
+        Some(Command::Completions { shell }) => run_completions(shell),
+        Some(Command::Man { dir }) => run_man(dir.as_deref()),
         Some(Command::Profile(ProfileCommand::Show { name, toml })) => {
             let p = profile::load(&name)?;
             let out = if toml {
@@ -273,6 +256,37 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_READY)
         }
     }
+}
+
+/// `examready profiles`: one line each, with the day its sources were last read.
+fn list_profiles() -> anyhow::Result<u8> {
+    let mut out = String::new();
+    let profiles = profile::show::builtin_profiles()?;
+    let width = profiles.iter().map(|p| p.id.len()).max().unwrap_or(0);
+    for p in &profiles {
+        let default = if p.id == profile::DEFAULT_PROFILE {
+            " (default)"
+        } else {
+            ""
+        };
+        let updated = p
+            .file
+            .profile
+            .updated
+            .map(|d| format!(" (updated {d})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:width$}  {}{default}: {}{updated}\n",
+            p.id,
+            p.name(),
+            p.file.profile.description.as_deref().unwrap_or("")
+        ));
+    }
+    out.push_str(
+        "\nShow one with `examready profile show NAME`; use one with `examready check --profile NAME`.\n",
+    );
+    print_stdout(&out)?;
+    Ok(EXIT_READY)
 }
 
 /// Print text for a person: control characters from the machine or a file are made visible

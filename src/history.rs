@@ -438,6 +438,7 @@ pub(crate) mod tests {
             ProfileRef {
                 id: "onvue".into(),
                 name: "Pearson OnVUE".into(),
+                updated: None,
             },
             vec![CheckResult {
                 id: "network".into(),

@@ -207,6 +207,11 @@ pub struct CheckResult {
 pub struct ProfileRef {
     pub id: String,
     pub name: String,
+    /// When the profile's requirements were last read from the vendor's sources (YYYY-MM-DD,
+    /// the profile's `updated`), so a candidate can tell stale requirements. Absent in older
+    /// reports and for a profile file that gives no date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
 }
 
 /// The tool that made the report.
@@ -214,13 +219,21 @@ pub struct ProfileRef {
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
+    /// The day this examready was built (YYYY-MM-DD, UTC; `SOURCE_DATE_EPOCH` for a release).
+    /// Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_date: Option<String>,
 }
+
+/// The day this binary was built (YYYY-MM-DD), from build.rs.
+pub const BUILD_DATE: &str = env!("EXAMREADY_BUILD_DATE");
 
 impl ToolInfo {
     pub fn current() -> Self {
         ToolInfo {
             name: env!("CARGO_PKG_NAME").to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            build_date: Some(BUILD_DATE.to_string()),
         }
     }
 }
@@ -416,6 +429,7 @@ mod tests {
             ProfileRef {
                 id: "onvue".into(),
                 name: "Pearson OnVUE".into(),
+                updated: None,
             },
             vec![],
         );

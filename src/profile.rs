@@ -115,6 +115,7 @@ impl Profile {
         crate::model::ProfileRef {
             id: self.id.clone(),
             name: self.name().to_string(),
+            updated: self.file.profile.updated.map(|d| d.to_string()),
         }
     }
 }
@@ -162,6 +163,11 @@ pub struct Meta {
     /// Where the figures come from (URLs or document names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// When the sources were last read (`updated = "YYYY-MM-DD"`): requirements change, and a
+    /// candidate can tell a stale profile. A profile that `extends` another inherits its date
+    /// unless it gives its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<jiff::civil::Date>,
 }
 
 /// `[runner]`: deadlines per module, in seconds.

@@ -341,6 +341,7 @@ mod tests {
             ProfileRef {
                 id: "onvue".into(),
                 name: "Pearson OnVUE".into(),
+                updated: None,
             },
             vec![CheckResult {
                 id: "processes".into(),

@@ -424,6 +424,7 @@ fn an_ambiguous_id_prefix_asks_for_more() {
     let profile = ProfileRef {
         id: "onvue".into(),
         name: "Pearson OnVUE".into(),
+        updated: None,
     };
     let mut seen = std::collections::HashMap::new();
     // Birthday bound on 16 bits: a pair turns up after a few hundred reports.

@@ -5,7 +5,7 @@ use super::*;
 #[derive(Debug, Parser)]
 #[command(
     name = "examready",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (built ", env!("EXAMREADY_BUILD_DATE"), ")"),
     about = "Will this computer pass an online-proctored exam? Checks the system, running \
              applications, network, microphone, speaker and webcam against the proctoring \
              service's requirements, and says how to fix what fails.",
@@ -87,6 +87,20 @@ pub enum Command {
         /// Requirement profile: a built-in id or a .toml file.
         #[arg(long, value_name = "NAME|FILE", default_value = profile::DEFAULT_PROFILE)]
         profile: String,
+    },
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish (e.g.
+    /// `examready completions bash > ~/.local/share/bash-completion/completions/examready`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff, for `man -l -`), or write one page per command into a
+    /// folder with --dir.
+    Man {
+        /// Write examready.1, examready-check.1 ... into this folder (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 

@@ -6,6 +6,7 @@ so the judges above are tested on every OS.
 
 pub mod consent;
 pub mod cpu;
+pub mod macos_permissions;
 pub mod power;
 pub mod procs;
 pub mod reboot;

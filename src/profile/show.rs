@@ -132,6 +132,9 @@ pub fn describe(p: &Profile) -> String {
     if let Some(v) = &meta.vendor {
         out.push_str(&format!("  vendor: {v}\n"));
     }
+    if let Some(d) = &meta.updated {
+        out.push_str(&format!("  requirements read from the sources on: {d}\n"));
+    }
     out.push_str(&format!("  from: {}\n", p.origin));
     if !p.inherits.is_empty() {
         out.push_str(&format!("  inherits: {}\n", p.inherits.join(" -> ")));

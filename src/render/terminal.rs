@@ -300,6 +300,7 @@ mod tests {
             ProfileRef {
                 id: "onvue".into(),
                 name: "Pearson OnVUE".into(),
+                updated: None,
             },
             checks,
         )

@@ -235,6 +235,7 @@ mod tests {
             ProfileRef {
                 id: profile.into(),
                 name: profile.into(),
+                updated: None,
             },
             vec![CheckResult {
                 id: "processes".into(),

@@ -174,6 +174,9 @@ pub struct MicFacts {
     /// Windows: which apps use the microphone now or used it last, and the privacy switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<crate::os::consent::ConsentFacts>,
+    /// macOS: whether the terminal (or examready) may use the microphone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macos_permission: Option<crate::os::macos_permissions::PermissionFacts>,
 }
 
 impl MicFacts {
@@ -207,6 +210,7 @@ impl MicFacts {
             speech: None,
             backend_messages: vec![],
             consent: None,
+            macos_permission: None,
         }
     }
 
@@ -354,6 +358,9 @@ crate::finding_codes! {
         MicAccessOff = "mic-access-off": "Windows privacy settings turn microphone access off",
         MicDesktopAppsOff = "mic-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
         MicPolicyDenied = "mic-policy-denied": "a Group Policy of the organisation denies apps the microphone",
+        MicPermissionDenied = "mic-permission-denied": "macOS denies (or restricts) microphone access to the terminal or examready",
+        MicPermissionNotAsked = "mic-permission-not-asked": "macOS has not asked yet for microphone access (it asks on first use)",
+        MicPermissionGranted = "mic-permission-granted": "macOS allows microphone access (the exam app needs its own grant)",
         MicPermission = "mic-permission": "the operating system refused access to the microphone",
         MicNoData = "mic-no-data": "the microphone opened but sent no audio",
         MicError = "mic-error": "the microphone could not record",
@@ -369,6 +376,27 @@ crate::finding_codes! {
         MicSpeechWeak = "mic-speech-weak": "speech does not rise enough above the noise floor (--speak)",
     }
 }
+
+/// The findings that come from the recording: void when macOS denies the microphone, which then
+/// records silence (or does not open).
+const FROM_THE_RECORDING: &[&str] = {
+    use MicCode::*;
+    &[
+        MicLevel.as_str(),
+        MicNone.as_str(),
+        MicPermission.as_str(),
+        MicNoData.as_str(),
+        MicError.as_str(),
+        MicSilent.as_str(),
+        MicQuiet.as_str(),
+        MicClipping.as_str(),
+        MicNoisy.as_str(),
+        MicNoiseOk.as_str(),
+        MicDefaultUnavailable.as_str(),
+        MicSpeech.as_str(),
+        MicSpeechWeak.as_str(),
+    ]
+};
 
 impl Module for Microphone {
     type Facts = MicFacts;
@@ -452,6 +480,9 @@ impl Module for Microphone {
             facts.virtual_app = Some(app);
         }
         facts.backend_messages = quiet.messages();
+        // After recording: the answer to the prompt it may have raised counts.
+        facts.macos_permission =
+            crate::os::macos_permissions::probe(crate::os::macos_permissions::Device::Microphone);
         Ok(facts)
     }
 
@@ -468,6 +499,16 @@ impl Module for Microphone {
                 consent,
                 opened,
             ));
+        }
+        if let Some(p) = &facts.macos_permission
+            && let Some(summary) = crate::os::macos_permissions::apply(
+                crate::os::macos_permissions::Device::Microphone,
+                p,
+                &mut j.findings,
+                FROM_THE_RECORDING,
+            )
+        {
+            j.summary = summary;
         }
         j
     }

@@ -23,6 +23,9 @@ pub fn judge(f: &SystemFacts, req: &SystemRequirements, profile_name: &str) -> J
     judge_displays(f, req, profile_name, &mut out);
     power::judge_restart(f.pending_restart.as_deref(), req, &mut out);
     power::judge_power(&f.power, req, &mut out);
+    if let Some(s) = &f.screen_recording {
+        out.push(crate::os::macos_permissions::judge_screen_recording(s));
+    }
 
     let vm = match &f.virtualization.kind {
         Some(_) => format!(", {}", f.virtualization.describe()),

@@ -133,6 +133,9 @@ pub struct SystemFacts {
     /// Why a restart is pending (empty: none); `None` where it cannot be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_restart: Option<Vec<crate::os::reboot::RebootReason>>,
+    /// macOS: whether the terminal (or examready) may record the screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_recording: Option<crate::os::macos_permissions::ScreenRecordingFacts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +212,7 @@ crate::finding_codes! {
         DisplayTouch = "display-touch": "a touchscreen is present: not allowed (fail) or to be left untouched (warning)",
         DisplayOk = "display-ok": "the display setup meets the profile",
         DisplayNotChecked = "display-not-checked": "no display server or API answered, so displays were not checked",
+        ScreenRecordingPermission = "screen-recording-permission": "macOS screen recording: the exam app needs its own grant",
     }
 }
 
@@ -284,6 +288,7 @@ impl Module for System {
             displays: display::probe(),
             power: crate::os::power::probe(),
             pending_restart: crate::os::reboot::probe(),
+            screen_recording: crate::os::macos_permissions::probe_screen_recording(),
         })
     }
 

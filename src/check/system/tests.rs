@@ -45,6 +45,7 @@ fn windows11() -> SystemFacts {
         },
         power: Default::default(),
         pending_restart: None,
+        screen_recording: None,
     }
 }
 
@@ -382,4 +383,17 @@ fn a_recommended_free_disk_figure_warns() {
     assert_declared(&j);
     assert_eq!(codes(&j, Status::Warn), ["disk-low"]);
     assert!(j.findings.iter().all(|x| x.status != Status::Fail));
+}
+
+#[test]
+fn macos_screen_recording_is_a_note_on_the_exam_apps_grant() {
+    let mut f = windows11();
+    f.screen_recording = Some(crate::os::macos_permissions::ScreenRecordingFacts {
+        granted: false,
+        app: "Terminal".into(),
+    });
+    let j = judge(&f, &onvue_like(), "OnVUE");
+    assert_declared(&j); // screen-recording-permission is a System code
+    assert_eq!(j.status(), Status::Pass);
+    assert!(codes(&j, Status::Pass).contains(&"screen-recording-permission".into()));
 }

@@ -151,6 +151,7 @@ pub fn run(source: &mut dyn FrameSource, plan: &Plan, env: Env<'_>) -> WebcamFac
         busy: None,
         snapshot: None,
         consent: None,
+        macos_permission: None,
     };
     (env.progress)("listing cameras");
     let listed = match source.list() {

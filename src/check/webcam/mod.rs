@@ -260,6 +260,9 @@ pub struct WebcamFacts {
     /// Windows: which apps use the camera now or used it last, and the privacy switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<crate::os::consent::ConsentFacts>,
+    /// macOS: whether the terminal (or examready) may use the camera.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macos_permission: Option<crate::os::macos_permissions::PermissionFacts>,
 }
 
 /// Frame-quality figures under a profile's thresholds.
@@ -332,6 +335,9 @@ crate::finding_codes! {
         WebcamAccessOff = "webcam-access-off": "Windows privacy settings turn camera access off",
         WebcamDesktopAppsOff = "webcam-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
         WebcamPolicyDenied = "webcam-policy-denied": "a Group Policy of the organisation denies apps the camera",
+        WebcamPermissionDenied = "webcam-permission-denied": "macOS denies (or restricts) camera access to the terminal or examready",
+        WebcamPermissionNotAsked = "webcam-permission-not-asked": "macOS has not asked yet for camera access (it asks on first use)",
+        WebcamPermissionGranted = "webcam-permission-granted": "macOS allows camera access (the exam app needs its own grant)",
         WebcamNoFrame = "webcam-no-frame": "a listed camera delivered no frame",
         WebcamCapture = "webcam-capture": "the camera delivers frames (resolution and frame rate)",
         WebcamInterrupted = "webcam-interrupted": "the picture stopped during the capture",
@@ -355,6 +361,36 @@ crate::finding_codes! {
         WebcamSnapshotFailed = "webcam-snapshot-failed": "the snapshot could not be saved",
     }
 }
+
+/// The findings that come from the camera's picture (or its absence): void when macOS denies
+/// the camera, which then lists none or delivers nothing.
+const FROM_THE_CAMERA: &[&str] = {
+    use WebcamCode::*;
+    &[
+        WebcamListFailed.as_str(),
+        WebcamNone.as_str(),
+        WebcamAccessDenied.as_str(),
+        WebcamNoFrame.as_str(),
+        WebcamCapture.as_str(),
+        WebcamInterrupted.as_str(),
+        WebcamFpsLow.as_str(),
+        WebcamResolution.as_str(),
+        WebcamResolutionLow.as_str(),
+        WebcamBlack.as_str(),
+        WebcamFrozen.as_str(),
+        WebcamCovered.as_str(),
+        WebcamTooDark.as_str(),
+        WebcamTooBright.as_str(),
+        WebcamBacklit.as_str(),
+        WebcamBlurry.as_str(),
+        WebcamImage.as_str(),
+        WebcamNoFace.as_str(),
+        WebcamFacesMultiple.as_str(),
+        WebcamFaceSmall.as_str(),
+        WebcamFaceOffCentre.as_str(),
+        WebcamFace.as_str(),
+    ]
+};
 
 impl Module for Webcam {
     type Facts = WebcamFacts;
@@ -414,6 +450,11 @@ impl Module for Webcam {
             },
         );
         facts.consent = consent;
+        if frames.is_none() {
+            // After the capture: the answer to the prompt it may have raised counts.
+            facts.macos_permission =
+                crate::os::macos_permissions::probe(crate::os::macos_permissions::Device::Camera);
+        }
         Ok(facts)
     }
 
@@ -430,6 +471,16 @@ impl Module for Webcam {
                 consent,
                 opened,
             ));
+        }
+        if let Some(p) = &facts.macos_permission
+            && let Some(summary) = crate::os::macos_permissions::apply(
+                crate::os::macos_permissions::Device::Camera,
+                p,
+                &mut j.findings,
+                FROM_THE_CAMERA,
+            )
+        {
+            j.summary = summary;
         }
         j
     }

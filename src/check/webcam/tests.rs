@@ -93,6 +93,7 @@ fn good() -> WebcamFacts {
         busy: None,
         snapshot: None,
         consent: None,
+        macos_permission: None,
     }
 }
 
@@ -618,5 +619,55 @@ fn consent_codes_are_webcam_codes() {
             Webcam::CODES.contains(entry),
             "{entry:?} missing from Webcam::CODES"
         );
+    }
+}
+
+/// macOS denies iTerm the camera: nokhwa lists none, and the finding names the permission
+/// instead of "no camera".
+#[test]
+fn macos_denied_replaces_no_camera() {
+    use crate::os::macos_permissions::{Authorization, PermissionFacts};
+    let mut f = good();
+    f.os = OsFamily::Macos;
+    f.cameras.clear();
+    f.chosen = None;
+    f.capture = None;
+    f.ladder.clear();
+    f.faces = None;
+    assert!(has(&judge(&f), "webcam-none", Status::Fail));
+    f.macos_permission = Some(PermissionFacts {
+        status: Authorization::Denied,
+        app: "iTerm".into(),
+    });
+    let j = judge(&f);
+    assert_eq!(codes(&j), [("webcam-permission-denied", Status::Fail)]);
+    assert_eq!(j.summary, "macOS denies camera access to iTerm");
+    assert_eq!(
+        j.findings[0].message,
+        "macOS denies camera access to iTerm."
+    );
+    // Not asked yet: a warning that macOS asks on first use, nothing measured stands.
+    f.macos_permission.as_mut().unwrap().status = Authorization::NotDetermined;
+    let j = judge(&f);
+    assert_eq!(codes(&j), [("webcam-permission-not-asked", Status::Warn)]);
+    // Granted, with a good camera: every picture finding stays, plus the note.
+    let mut g = good();
+    g.macos_permission = Some(PermissionFacts {
+        status: Authorization::Authorized,
+        app: "Terminal".into(),
+    });
+    let j = judge(&g);
+    assert!(has(&j, "webcam-face", Status::Pass));
+    assert!(
+        get(&j, "webcam-permission-granted")
+            .message
+            .contains("OnVUE")
+    );
+}
+
+#[test]
+fn macos_permission_codes_are_webcam_codes() {
+    for entry in crate::os::macos_permissions::WEBCAM_CODES {
+        assert!(Webcam::CODES.contains(entry), "{entry:?}");
     }
 }
