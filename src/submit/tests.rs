@@ -92,6 +92,7 @@ fn the_body_holds_the_report_as_written() {
         crate::model::ProfileRef {
             id: "onvue".into(),
             name: "Pearson OnVUE".into(),
+            updated: None,
         },
         vec![],
     );
