@@ -62,11 +62,41 @@ fn version_shows_the_build_date_and_the_report_records_it() {
     let r = json_of(&out);
     assert_eq!(r["tool"]["build_date"], date, "{}", r["tool"]);
     // The profile's own date travels in the report too.
-    assert!(
-        r["profile"]["updated"].as_str().is_some_and(is_date),
-        "{}",
-        r["profile"]
-    );
+    let updated = r["profile"]["updated"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(is_date(&updated), "{}", r["profile"]);
+
+    // ... and every readable report shows both dates: the terminal's first line, the Markdown
+    // and HTML reports' header.
+    let dir = tempfile::tempdir().unwrap();
+    let (md, html) = (dir.path().join("r.md"), dir.path().join("r.html"));
+    for file in [&md, &html] {
+        let out = examready()
+            .args(["check", "--only", "system", "--color", "never", "--output"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let first = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            first.contains(&format!("(built {date})"))
+                && first.contains(&format!("requirements read {updated})")),
+            "{first}"
+        );
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            text.contains(&format!(
+                "Pearson OnVUE (onvue, requirements read {updated})"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!("(built {date})")), "{text}");
+    }
 }
 
 #[test]

@@ -224,12 +224,11 @@ pub(crate) fn body_with(report: &Report, after_verdict: &str) -> String {
         out,
         "<dl class=\"meta\"><dt>Report id</dt><dd><code id=\"report-id\">{id}</code></dd>\
          <dt>Checked</dt><dd><time datetime=\"{}\">{}</time></dd>\
-         <dt>Profile</dt><dd>{} ({})</dd><dt>examready</dt><dd>{}</dd></dl>\n</header>",
+         <dt>Profile</dt><dd>{}</dd><dt>examready</dt><dd>{}</dd></dl>\n</header>",
         report.time,
         plain::time(report),
-        esc(&report.profile.name),
-        esc(&report.profile.id),
-        esc(&report.tool.version)
+        esc(&plain::profile_label(report)),
+        esc(&plain::tool_label(report))
     );
     out.push_str(after_verdict);
     if let Some(exam) = &report.exam {

@@ -54,13 +54,8 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Report id | `{id}` |");
     let _ = writeln!(out, "| Checked | {} |", plain::time(report));
-    let _ = writeln!(
-        out,
-        "| Profile | {} ({}) |",
-        md(&report.profile.name),
-        md(&report.profile.id)
-    );
-    let _ = writeln!(out, "| examready | {} |\n", md(&report.tool.version));
+    let _ = writeln!(out, "| Profile | {} |", md(&plain::profile_label(report)));
+    let _ = writeln!(out, "| examready | {} |\n", md(&plain::tool_label(report)));
 
     if let Some(exam) = &report.exam {
         out.push_str("## Exam\n\n");

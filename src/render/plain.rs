@@ -74,6 +74,25 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
+/// The profile as a report names it: "Pearson OnVUE (onvue, requirements read 2026-12-01)", the
+/// date when the profile records when its sources were last read (an old date: stale figures).
+pub fn profile_label(report: &Report) -> String {
+    let p = &report.profile;
+    match &p.updated {
+        Some(d) => format!("{} ({}, requirements read {d})", p.name, p.id),
+        None => format!("{} ({})", p.name, p.id),
+    }
+}
+
+/// examready's version as a report names it, with the build's date when recorded:
+/// "0.1.0 (built 2026-12-01)".
+pub fn tool_label(report: &Report) -> String {
+    match &report.tool.build_date {
+        Some(d) => format!("{} (built {d})", report.tool.version),
+        None => report.tool.version.clone(),
+    }
+}
+
 /// The report's time as "2026-11-24 20:43 UTC".
 pub fn time(report: &Report) -> String {
     report.time.strftime("%Y-%m-%d %H:%M UTC").to_string()

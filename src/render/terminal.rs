@@ -18,6 +18,7 @@ use std::fmt::Write;
 
 use colored::Colorize;
 
+use super::plain;
 use crate::model::{CheckResult, Finding, Report, Status, Verdict};
 
 /// The `[✓]`-style mark of a check status.
@@ -160,9 +161,9 @@ pub fn render(report: &Report, verbose: bool, width: Option<usize>) -> String {
         out,
         "{} {} {} {}\n",
         "examready".bold(),
-        report.tool.version,
+        plain::tool_label(report),
         "·".dimmed(),
-        format!("profile: {} ({})", report.profile.name, report.profile.id).dimmed()
+        format!("profile: {}", plain::profile_label(report)).dimmed()
     );
     for c in &report.checks {
         render_check(&mut out, c, verbose, width);
