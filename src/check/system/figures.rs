@@ -8,6 +8,7 @@ pub const CORES: &str = "system.cpu_cores";
 pub const CPU_LOAD: &str = "system.cpu_load_percent";
 pub const RAM: &str = "system.ram_gb";
 pub const MEMORY_USED: &str = "system.memory_used_percent";
+pub const MEMORY_AVAILABLE: &str = "system.memory_available_gb";
 pub const DISK_FREE: &str = "system.disk_free_gb";
 pub const DISPLAYS: &str = "system.displays";
 pub const BATTERY: &str = "system.battery_percent";
@@ -56,6 +57,19 @@ pub fn figures(f: &SystemFacts, req: &SystemRequirements) -> Vec<Figure> {
         .maximum(req.max_memory_used_percent.map(|p| p.get()))
         .recommended(req.recommended_max_memory_used_percent.map(|p| p.get())),
     ];
+    // Only a profile that sets a floor on memory available right now (Respondus) shows it.
+    if let Some(min) = req.min_available_memory_gb {
+        out.push(
+            Figure::new(
+                MEMORY_AVAILABLE,
+                "Memory available",
+                Some(gb_value(f.memory.available_bytes)),
+                "GB",
+                Better::Higher,
+            )
+            .minimum(Some(min.get())),
+        );
+    }
     if let Some(d) = &f.disk {
         out.push(
             Figure::new(

@@ -249,6 +249,11 @@ pub(super) fn judge_hardware(
                 num(min.get())
             ),
             "Close programs and browser tabs, or restart the computer and open only the exam software, then check again; a computer with less installed memory than that cannot meet it.",
+        ).judging(
+            figures::MEMORY_AVAILABLE,
+            figures::gb_value(f.memory.available_bytes),
+            Some(min.get()),
+            "GB",
         ));
     }
     if let Some(disk) = &f.disk {

@@ -369,6 +369,24 @@ fn available_memory_is_judged_apart_from_installed_memory() {
         "{}",
         x.message
     );
+    // The finding judges a declared figure: measured and limit as data, not only in words.
+    assert_eq!(x.figure.as_deref(), Some("system.memory_available_gb"));
+    assert_eq!(
+        (x.measured, x.limit, x.unit.as_deref()),
+        (Some(3.0), Some(4.0), Some("GB"))
+    );
+    let figs = super::figures::figures(&f, &req);
+    let fig = figs
+        .iter()
+        .find(|g| g.id == "system.memory_available_gb")
+        .unwrap();
+    assert_eq!(fig.value, Some(3.0));
+    assert!(
+        super::figures::figures(&f, &SystemRequirements::default())
+            .iter()
+            .all(|g| g.id != "system.memory_available_gb"),
+        "shown only under a profile with a floor"
+    );
     f.memory.available_bytes = 5_000_000_000;
     assert_eq!(judge(&f, &req, "Respondus").status(), Status::Pass);
 }
