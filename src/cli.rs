@@ -40,6 +40,7 @@ fn say_raw(text: &str) {
 
 mod args;
 mod check_cmd;
+mod collect_cmd;
 mod explain_cmd;
 mod history_cmd;
 mod judge_cmd;
@@ -49,6 +50,8 @@ mod watch_cmd;
 pub use args::*;
 pub use check_cmd::select;
 use check_cmd::*;
+use collect_cmd::*;
+pub use collect_cmd::{CollectCommand, TokenCommand};
 use explain_cmd::*;
 use history_cmd::*;
 use judge_cmd::*;
@@ -233,6 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             print_stdout(&out)?;
             Ok(EXIT_READY)
         }
+        Some(Command::Collect(cmd)) => run_collect(cmd),
         Some(Command::Ui(args)) => run_ui(&args),
         Some(Command::Watch(args)) => run_watch(&args),
         Some(Command::History) => run_history(),

@@ -10,6 +10,7 @@ mod support;
 
 mod audio;
 mod cli;
+mod collect;
 mod display;
 mod explain;
 mod fuzz;

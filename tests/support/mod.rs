@@ -4,8 +4,11 @@
 // A toolbox: not every module uses every helper.
 #![allow(dead_code)]
 
+pub mod collect;
 mod guard;
 pub mod net;
+#[cfg(unix)]
+pub mod postgres;
 #[cfg(unix)]
 pub mod sound_server;
 
