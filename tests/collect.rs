@@ -1,22 +1,11 @@
 //! `examready collect` (issue 15): the real server started as a process, tokens made through
 //! the CLI, real HTTP. The same suite runs against SQLite and against a private PostgreSQL
-//! cluster (tests/support/postgres.rs): `collect::sqlite::*` and `collect::postgres::*`.
+//! cluster (tests/support/postgres.rs): `collect::sqlite::*` and `collect::postgres::*`. The dashboard's
+//! tests are in collect_dashboard.rs.
 
 use std::time::Duration;
 
-use crate::support::collect::{Backend, Collect, report};
-
-/// Each scenario below, once per database.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
-        }
-    };
-}
+use crate::support::collect::{Backend, Collect, on_both, report};
 
 on_both!(
     stores_a_report_once_even_under_concurrent_retries,
@@ -207,7 +196,10 @@ fn refuses_bad_bodies_and_stores_nothing(db: Backend) {
         a.body
     );
 
-    // Nothing was stored: the good report is new.
+    // Nothing was stored: the export is empty and the good report is new.
+    let admin = s.admin_token();
+    let csv = s.admin_get(&admin, "/dashboard/export.csv");
+    assert_eq!(csv.body.lines().count(), 1, "{}", csv.body);
     let a = s.post(Some(&token), "application/json", good);
     assert_eq!(a.status, 201, "{}", a.body);
 }

@@ -11,6 +11,7 @@ mod support;
 mod audio;
 mod cli;
 mod collect;
+mod collect_dashboard;
 mod display;
 mod explain;
 mod fuzz;

@@ -11,8 +11,13 @@ identifier and the report) and the columns the dashboard reads; no address, no h
 Tokens ([`tokens`]) are kept as SHA-256 hashes only.
 */
 
+pub mod admin;
 pub mod api;
+pub mod csv;
+pub mod dashboard;
 pub mod db;
+pub mod page;
+pub mod query;
 pub mod ratelimit;
 pub mod server;
 pub mod state;

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use super::db::{Backend, Db};
 use super::ratelimit::Limiter;
 use super::state::{ADMIN_PASSWORD_ENV, App};
-use super::{api, store};
+use super::{api, dashboard, store};
 use crate::serve::Limits;
 
 /// What `collect serve` was asked.
@@ -100,7 +100,9 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
              is /dashboard; stop with Ctrl-C",
             local.port()
         ));
-        let router = api::router().with_state(app);
+        let router = api::router()
+            .merge(dashboard::router(app.clone()))
+            .with_state(app);
         tokio::select! {
             _ = crate::serve::accept_loop(tcp, router, limits) => {}
             _ = crate::serve::shutdown_signal() => {}

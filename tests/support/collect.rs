@@ -7,6 +7,20 @@ use std::time::Duration;
 
 use super::{Env, output_within};
 
+/// Each scenario named, as a test once per database: `<module>::sqlite::NAME` and
+/// `<module>::postgres::NAME`, each calling `NAME(Backend)`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::support::collect::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::support::collect::Backend::Postgres) } )*
+        }
+    };
+}
+pub(crate) use on_both;
+
 /// Which database the server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -47,6 +61,11 @@ impl Collect {
     /// A server on `backend` with `extra` options, or `None` (after [`super::skip_or_fail`])
     /// when PostgreSQL cannot run here.
     pub fn start(backend: Backend, extra: &[&str]) -> Option<Collect> {
+        Collect::start_env(backend, extra, &[])
+    }
+
+    /// [`Collect::start`] with environment variables for the server.
+    pub fn start_env(backend: Backend, extra: &[&str], vars: &[(&str, &str)]) -> Option<Collect> {
         let env = Env::new();
         let database = match backend {
             Backend::Sqlite => env.path("collect.sqlite3").display().to_string(),
@@ -62,6 +81,7 @@ impl Collect {
         let mut child = cmd
             .args(["--database", &database])
             .args(extra)
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -196,16 +216,49 @@ impl Drop for Collect {
     }
 }
 
-/// The recorded fixture report (not ready: a prohibited application), its time moved by
-/// `seconds` (so each is a different report), with its report id set.
-pub fn report(seconds: i64) -> serde_json::Value {
+fn fixture() -> examready::model::Report {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/recorded-report.json"
     ))
     .unwrap();
-    let mut r: examready::model::Report = serde_json::from_str(&text).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The recorded fixture report (not ready: a prohibited application), its time moved by
+/// `seconds` (so each is a different report), with its report id set.
+pub fn report(seconds: i64) -> serde_json::Value {
+    let mut r = fixture();
     r.time += jiff::SignedDuration::from_secs(seconds);
+    serde_json::to_value(r.with_id()).unwrap()
+}
+
+/// The fixture report run `ago` seconds before now, for an exam `exam_in` seconds from now
+/// (if any), `ready` or not.
+pub fn report_now(ago: i64, exam_in: Option<i64>, ready: bool) -> serde_json::Value {
+    use examready::model::{Status, Verdict};
+    let mut r = fixture();
+    let now = jiff::Timestamp::now();
+    r.time = now - jiff::SignedDuration::from_secs(ago);
+    if ready {
+        for c in &mut r.checks {
+            c.status = Status::Pass;
+            for f in &mut c.findings {
+                f.status = Status::Pass;
+            }
+        }
+        r.verdict = Verdict::Ready;
+    }
+    r.exam = exam_in.map(|s| {
+        let at = now + jiff::SignedDuration::from_secs(s);
+        let utc = jiff::tz::TimeZone::UTC;
+        examready::exam::ExamPlan {
+            at,
+            local: utc.to_datetime(at),
+            checked_local: utc.to_datetime(r.time),
+            check_in_minutes: Some(30),
+        }
+    });
     serde_json::to_value(r.with_id()).unwrap()
 }
 
