@@ -13,6 +13,7 @@ on_both!(
     refuses_bad_bodies_and_stores_nothing,
     rate_limit_answers_429_with_retry_after,
     forget_deletes_every_report_of_a_candidate,
+    retention_deletes_old_reports_and_keeps_the_latest_left,
 );
 
 fn stores_a_report_once_even_under_concurrent_retries(db: Backend) {
@@ -244,4 +245,35 @@ fn forget_deletes_every_report_of_a_candidate(db: Backend) {
     // Carol's reports are gone (a resubmission is new); Dave's stays (a duplicate).
     assert_eq!(s.submit(&t1, "carol", &report(0)).status, 201);
     assert_eq!(s.submit(&t1, "dave", &report(5)).status, 200);
+}
+
+fn retention_deletes_old_reports_and_keeps_the_latest_left(db: Backend) {
+    let Some(mut s) = Collect::start(db, &[]) else {
+        return;
+    };
+    let t = s.token("retention", &[]);
+    // Amy's first report is her latest check; her second (received later) ran earlier.
+    assert_eq!(s.submit(&t, "amy", &report(100)).status, 201);
+    assert_eq!(s.submit(&t, "bob", &report(50)).status, 201);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(s.submit(&t, "amy", &report(0)).status, 201);
+    std::thread::sleep(Duration::from_secs(1));
+    // Received 5 s ago: expired; 1 s ago: kept (the times are whole seconds).
+    let said = s.restart(&["--retention", "3s"]);
+    assert!(said.contains("deleted 2 reports"), "{said:?}");
+    let admin = s.admin_token();
+    let page = s.admin_get(&admin, "/dashboard");
+    assert!(page.body.contains("Candidates (1)"), "{}", page.body);
+    assert!(page.body.contains(">amy</a>") && !page.body.contains(">bob</a>"));
+    let history = s.admin_get(&admin, "/dashboard/candidate?name=amy");
+    assert_eq!(history.body.matches("/dashboard/report/").count(), 1);
+    let kept = report(0)["report_id"].as_str().unwrap().to_string();
+    assert!(
+        history.body.contains(&kept),
+        "the report that remains: {}",
+        history.body
+    );
+    // The expired ones are gone: submitting them again stores them again.
+    assert_eq!(s.submit(&t, "bob", &report(50)).status, 201);
+    assert_eq!(s.submit(&t, "amy", &report(0)).status, 200);
 }

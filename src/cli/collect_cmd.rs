@@ -46,7 +46,7 @@ pub enum TokenCommand {
         #[arg(long)]
         label: String,
         /// The token stops working after this long (e.g. 30d, 12h); default: never.
-        #[arg(long, value_name = "DURATION", value_parser = parse_expiry)]
+        #[arg(long, value_name = "DURATION", value_parser = collect::parse_period)]
         expires: Option<i64>,
         #[command(flatten)]
         db: DatabaseArg,
@@ -182,15 +182,5 @@ fn run_token(cmd: TokenCommand) -> anyhow::Result<u8> {
             print_stdout(&format!("token {id} is revoked\n"))?;
             Ok(EXIT_READY)
         }
-    }
-}
-
-/// `--expires`: any positive duration (seconds allowed, for tests), in seconds.
-fn parse_expiry(s: &str) -> Result<i64, String> {
-    let d =
-        humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (write e.g. 30d, 12h)"))?;
-    match i64::try_from(d.as_secs()) {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err("a token must last at least 1 second".into()),
     }
 }

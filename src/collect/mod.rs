@@ -30,14 +30,15 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-/// A duration written like `180d`, `30d`, `12h`, `90m` (at least one minute), in seconds.
+/// A duration written like `180d`, `30d`, `12h` (at least a second), in seconds.
 pub fn parse_period(s: &str) -> Result<i64, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("{e} (write e.g. 30d, 12h, 180d)"))?;
-    if d < std::time::Duration::from_secs(60) {
-        return Err("a period must be at least 1 minute".into());
+    match i64::try_from(d.as_secs()) {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("a period must last at least 1 second".into()),
+        Err(_) => Err("the period is too long".into()),
     }
-    i64::try_from(d.as_secs()).map_err(|_| "the period is too long".to_string())
 }
 
 /// A Unix time as `YYYY-MM-DD HH:MM UTC` (empty for an impossible value).
@@ -79,7 +80,8 @@ mod tests {
     fn periods_parse_days_and_refuse_nonsense() {
         assert_eq!(parse_period("180d"), Ok(180 * 86_400));
         assert_eq!(parse_period("12h"), Ok(12 * 3600));
-        assert!(parse_period("10s").is_err());
+        assert_eq!(parse_period("2s"), Ok(2));
+        assert!(parse_period("10ms").is_err());
         assert!(parse_period("soon").is_err());
     }
 

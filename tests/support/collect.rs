@@ -39,6 +39,45 @@ pub struct Collect {
     http: reqwest::Client,
 }
 
+/// Start `collect serve` on `database`: the child, its stderr, its URL, and the lines it wrote
+/// before the address (what the retention deleted). The caller waits for the child.
+#[allow(clippy::zombie_processes)]
+fn spawn(
+    env: &Env,
+    database: &str,
+    extra: &[&str],
+    vars: &[(&str, &str)],
+) -> (Child, BufReader<std::process::ChildStderr>, String, String) {
+    let mut cmd = env.cmd(&["collect", "serve", "--listen", "127.0.0.1:0"]);
+    let mut child = cmd
+        .args(["--database", database])
+        .args(extra)
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start examready collect serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut before = String::new();
+    loop {
+        let mut line = String::new();
+        let n = stderr
+            .read_line(&mut line)
+            .expect("read the server's stderr");
+        assert!(n > 0, "collect serve ended before listening: {before}");
+        if line.contains("listening on") {
+            let url = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .unwrap_or_else(|| panic!("no address in {line:?}"))
+                .to_string();
+            return (child, stderr, url, before);
+        }
+        before.push_str(&line);
+    }
+}
+
 /// An HTTP answer: status, headers, body.
 pub struct Answer {
     pub status: u16,
@@ -77,24 +116,7 @@ impl Collect {
                 }
             },
         };
-        let mut cmd = env.cmd(&["collect", "serve", "--listen", "127.0.0.1:0"]);
-        let mut child = cmd
-            .args(["--database", &database])
-            .args(extra)
-            .envs(vars.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start examready collect serve");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).expect("read the first line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let (child, stderr, url, _) = spawn(&env, &database, extra, vars);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -115,6 +137,18 @@ impl Collect {
             rt,
             http,
         })
+    }
+
+    /// Stop the server and start it again on the same database with `extra` options; what it
+    /// said before listening.
+    pub fn restart(&mut self, extra: &[&str]) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, stderr, url, before) = spawn(&self.env, &self.database, extra, &[]);
+        self.child = child;
+        self._stderr = stderr;
+        self.url = url;
+        before
     }
 
     /// `examready collect ARGS --database DB`: exit code, stdout, stderr.
