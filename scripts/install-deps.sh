@@ -20,6 +20,8 @@ test_pkgs=(
   jq
   # ui: the page of `examready ui` in headless Chromium, driven through chromedriver (tests/ui.rs)
   chromium chromium-driver
+  # collect: the tests and benches/collect.sh run a private PostgreSQL cluster (initdb, pg_ctl)
+  postgresql
   # Windows: cross-build with mingw-w64, run examready.exe and its unit tests under Wine
   gcc-mingw-w64-x86-64 wine wine64
   # release: scripts/package.sh writes the archives with python3; tests/release.rs checks them

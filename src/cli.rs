@@ -40,6 +40,7 @@ fn say_raw(text: &str) {
 
 mod args;
 mod check_cmd;
+mod collect_cmd;
 mod docs_cmd;
 mod explain_cmd;
 mod history_cmd;
@@ -51,6 +52,8 @@ mod watch_cmd;
 pub use args::*;
 pub use check_cmd::select;
 use check_cmd::*;
+use collect_cmd::*;
+pub use collect_cmd::{CollectCommand, TokenCommand};
 use docs_cmd::*;
 pub use docs_cmd::{completions, man_pages};
 use explain_cmd::*;
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(EXIT_READY)
         }
         Some(Command::Profiles) => list_profiles(),
+        Some(Command::Collect(cmd)) => run_collect(cmd),
         Some(Command::Ui(args)) => run_ui(&args),
         Some(Command::Watch(args)) => run_watch(&args),
         Some(Command::History) => run_history(),

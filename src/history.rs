@@ -45,6 +45,17 @@ const MAX_FOREIGN_NAMED: usize = 5;
 /// A run dated more than this after the present was saved while the clock was wrong.
 const FUTURE_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
 
+/// The data folder: `$EXAMREADY_DATA_DIR`, else the platform's (the history and the collect
+/// server's SQLite file live in it).
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(d) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "examready")
+        .context("cannot find a data folder (no home folder?); set EXAMREADY_DATA_DIR")?;
+    Ok(dirs.data_dir().to_path_buf())
+}
+
 /// One saved run.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -79,13 +90,7 @@ impl Store {
 
     /// `$EXAMREADY_DATA_DIR/history`, else the platform's data folder.
     pub fn default_location() -> anyhow::Result<Store> {
-        if let Some(d) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-            return Ok(Store::at(PathBuf::from(d).join("history")));
-        }
-        let dirs = directories::ProjectDirs::from("", "", "examready").context(
-            "cannot find a data folder for the history (no home folder?); set EXAMREADY_DATA_DIR",
-        )?;
-        Ok(Store::at(dirs.data_dir().join("history")))
+        Ok(Store::at(data_dir()?.join("history")))
     }
 
     /// Save `report` (its id filled in); returns the file written.

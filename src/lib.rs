@@ -17,6 +17,7 @@ pub mod checklist;
 pub mod ci;
 pub mod cli;
 pub mod codes;
+pub mod collect;
 pub mod command;
 pub mod diff;
 pub mod double_click;

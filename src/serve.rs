@@ -82,7 +82,7 @@ const FD_RESERVE: u64 = 32;
 /// one when `wanted` needs it, and what is still missing lowers the cap.
 // `rlim_t` is u64 on Linux and macOS but not everywhere: the casts stay.
 #[allow(clippy::unnecessary_cast)]
-fn connection_cap(wanted: usize) -> usize {
+pub(crate) fn connection_cap(wanted: usize) -> usize {
     #[cfg(unix)]
     {
         let need = wanted as u64 + FD_RESERVE;
@@ -509,7 +509,7 @@ async fn slot(slots: &Arc<Semaphore>, conns: &Conns) -> Option<OwnedSemaphorePer
 }
 
 /// Accept and serve connections under `limits`, forever.
-async fn accept_loop(tcp: TcpListener, app: Router, limits: Limits) {
+pub(crate) async fn accept_loop(tcp: TcpListener, app: Router, limits: Limits) {
     let conns = Arc::new(Conns::new());
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
@@ -545,7 +545,7 @@ async fn accept_loop(tcp: TcpListener, app: Router, limits: Limits) {
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -11,6 +11,8 @@ mod support;
 mod allowlist;
 mod audio;
 mod cli;
+mod collect;
+mod collect_dashboard;
 mod display;
 mod explain;
 mod fuzz;

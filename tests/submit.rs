@@ -1,11 +1,11 @@
 //! Issue 15, the candidate's side: `check --submit`, `examready submit` and the page's "Send to
 //! my institution", against a real HTTP server on 127.0.0.1 that answers as the contract says
-//! (`support::collect`): what is sent (the saved run, the token, the candidate), what the
+//! (`support::standin`): what is sent (the saved run, the token, the candidate), what the
 //! candidate is told, the exit codes, and that a refused submit keeps the run and can be retried.
 
 use std::time::Duration;
 
-use crate::support::collect::{Answer, Collect, refused_url, sending};
+use crate::support::standin::{Answer, Collect, refused_url, sending};
 use crate::support::{Env, net::PROXY_VARS, output_within};
 
 const TOKEN: &str = "tok_3f9a.B-7xQ";

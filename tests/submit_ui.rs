@@ -1,10 +1,10 @@
 //! "Send to my institution" on the page of `examready ui --submit URL --candidate TEXT`: in
-//! headless Chromium against a real collect stand-in on 127.0.0.1 (`support::collect`), and the
+//! headless Chromium against a real collect stand-in on 127.0.0.1 (`support::standin`), and the
 //! route's guard and absence over plain HTTP.
 
 use std::time::{Duration, Instant};
 
-use crate::support::collect::{Answer, Collect, sending};
+use crate::support::standin::{Answer, Collect, sending};
 use crate::ui::{Ui, chromium, click, have_chromium, in_chromium, text_of};
 
 const TOKEN: &str = "tok_page.5e1d";

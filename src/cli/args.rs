@@ -45,6 +45,10 @@ pub enum Command {
     /// Run a network measurement server (GET /__down?bytes=N, POST /__up, UDP echo on the same
     /// port number) for `examready check --server http://HOST:PORT`. Stops on Ctrl-C.
     Serve(ServeArgs),
+    /// For institutions: collect candidates' reports and show who is not ready (a server with
+    /// a submit API and a dashboard, its tokens, deleting a candidate's data).
+    #[command(subcommand)]
+    Collect(CollectCommand),
     /// The candidate's page: a local web page (on this computer only) that runs the checks and
     /// shows each one live, then the verdict, the fixes and the report. Prints the page's
     /// address (with its one-time token) as the first line and opens the browser.

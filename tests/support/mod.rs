@@ -8,7 +8,10 @@ pub mod collect;
 mod guard;
 pub mod net;
 #[cfg(unix)]
+pub mod postgres;
+#[cfg(unix)]
 pub mod sound_server;
+pub mod standin;
 
 use std::ffi::OsStr;
 use std::io::Read;
