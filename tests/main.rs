@@ -13,6 +13,7 @@ mod audio;
 mod cli;
 mod collect;
 mod collect_dashboard;
+mod collect_e2e;
 mod display;
 mod explain;
 mod fuzz;

@@ -78,14 +78,20 @@ pub async fn check(app: &App, headers: &HeaderMap) -> Result<(), Response> {
 /// `Sec-Fetch-Site`) must say so. Clients that send neither are not browsers.
 pub fn same_origin(headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
+        // A privacy-minded browser (or a no-referrer page) says `null`: then only the browser's
+        // own word that the form is this site's counts.
+        if origin == "null" {
+            return fetch_site == Some("same-origin");
+        }
         let authority = origin
             .strip_prefix("http://")
             .or_else(|| origin.strip_prefix("https://"));
         return authority.is_some() && authority == host;
     }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    match fetch_site {
         Some(site) => site == "same-origin" || site == "none",
         None => true,
     }
@@ -191,6 +197,17 @@ mod tests {
         assert!(!same_origin(&headers(&[
             ("host", "a:1"),
             ("origin", "null")
+        ])));
+        // `null` (a no-referrer page's own form in Chromium): the browser's Sec-Fetch-Site decides.
+        assert!(same_origin(&headers(&[
+            ("host", "a:1"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a:1"),
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site")
         ])));
         assert!(!same_origin(&headers(&[
             ("host", "a:1"),
