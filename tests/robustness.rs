@@ -270,7 +270,8 @@ fn judge_says_which_profile_it_falls_back_to() {
         o.stderr
     );
     assert!(
-        o.stdout.contains("profile: Pearson OnVUE (onvue)"),
+        o.stdout
+            .contains("profile: Pearson OnVUE (onvue, requirements read "),
         "{}",
         o.stdout
     );
