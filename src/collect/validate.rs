@@ -11,8 +11,6 @@ pub const MAX_CHECKS: usize = 64;
 pub const MAX_FINDINGS: usize = 256;
 /// At most this many bytes in any string of the report (keys included).
 pub const MAX_STRING: usize = 8 * 1024;
-/// At most this many characters in the candidate's identifier.
-pub const MAX_CANDIDATE: usize = 200;
 
 /// A valid submission.
 #[derive(Debug)]
@@ -37,21 +35,16 @@ fn invalid(s: impl Into<String>) -> Refusal {
     Refusal::Invalid(s.into())
 }
 
-/// The candidate's identifier, trimmed: 1 to 200 characters, no control characters.
+/// The candidate's identifier, trimmed, under the contract's rule ([`crate::submit::candidate`]).
 pub fn candidate(text: &str) -> Result<String, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("the candidate is empty".into());
-    }
-    if t.chars().count() > MAX_CANDIDATE {
-        return Err(format!(
-            "the candidate is longer than {MAX_CANDIDATE} characters"
-        ));
-    }
-    if t.chars().any(char::is_control) {
-        return Err("the candidate contains control characters".into());
-    }
-    Ok(t.to_string())
+    use crate::submit::{BadCandidate, MAX_CANDIDATE_CHARS};
+    crate::submit::candidate(text).map_err(|e| match e {
+        BadCandidate::Empty => "the candidate is empty".into(),
+        BadCandidate::TooLong(_) => {
+            format!("the candidate is longer than {MAX_CANDIDATE_CHARS} characters")
+        }
+        BadCandidate::Control => "the candidate contains control characters".into(),
+    })
 }
 
 /// Check `body` (a submission's JSON) and read it.

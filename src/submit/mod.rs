@@ -89,30 +89,45 @@ pub fn reports_url(base: &Url) -> Url {
     url
 }
 
-/// `--candidate TEXT`: trimmed, 1 to 200 characters, no control characters.
-pub fn parse_candidate(s: &str) -> Result<String, String> {
+/// What is wrong with a candidate's identifier (the contract's rule, used by the client and by
+/// `examready collect`, which each say it in their own words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadCandidate {
+    Empty,
+    /// Longer than [`MAX_CANDIDATE_CHARS`]: how many characters it has.
+    TooLong(usize),
+    Control,
+}
+
+/// A candidate's identifier, trimmed: 1 to [`MAX_CANDIDATE_CHARS`] characters, no control
+/// characters.
+pub fn candidate(s: &str) -> Result<String, BadCandidate> {
     let t = s.trim();
-    if t.is_empty() {
-        return Err(
-            "--candidate is empty: give what identifies you to your institution \
-                    (your student number or your name)"
-                .into(),
-        );
-    }
     let n = t.chars().count();
-    if n > MAX_CANDIDATE_CHARS {
-        return Err(format!(
-            "--candidate has {n} characters; at most {MAX_CANDIDATE_CHARS} are accepted"
-        ));
+    if n == 0 {
+        Err(BadCandidate::Empty)
+    } else if n > MAX_CANDIDATE_CHARS {
+        Err(BadCandidate::TooLong(n))
+    } else if t.chars().any(char::is_control) {
+        Err(BadCandidate::Control)
+    } else {
+        Ok(t.to_string())
     }
-    if t.chars().any(char::is_control) {
-        return Err(
-            "--candidate has a control character (a tab, a line break ...); \
-                    give it on one line"
-                .into(),
-        );
-    }
-    Ok(t.to_string())
+}
+
+/// `--candidate TEXT` ([`candidate`]), with what to do when it is refused.
+pub fn parse_candidate(s: &str) -> Result<String, String> {
+    candidate(s).map_err(|e| match e {
+        BadCandidate::Empty => "--candidate is empty: give what identifies you to your \
+                                institution (your student number or your name)"
+            .into(),
+        BadCandidate::TooLong(n) => {
+            format!("--candidate has {n} characters; at most {MAX_CANDIDATE_CHARS} are accepted")
+        }
+        BadCandidate::Control => "--candidate has a control character (a tab, a line break \
+                                  ...); give it on one line"
+            .into(),
+    })
 }
 
 /// The token: required, visible ASCII only (it goes into an HTTP header). The error never
