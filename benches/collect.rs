@@ -15,6 +15,8 @@ const INGEST: usize = 10_000;
 const CLIENTS: usize = 50;
 const TOTAL: usize = 100_000;
 const CANDIDATES: usize = 20_000;
+/// Reports per transaction while filling the store.
+const SEED_BATCH: usize = 64;
 
 fn fixture() -> Report {
     let text = std::fs::read_to_string(concat!(
@@ -108,12 +110,18 @@ async fn seed(database: &str, token: &str, base: &Report) {
             let (db, next, base, id) = (db.clone(), next.clone(), base.clone(), info.id.clone());
             tokio::spawn(async move {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= TOTAL {
+                    let from = next.fetch_add(SEED_BATCH, Ordering::Relaxed);
+                    if from >= TOTAL {
                         break;
                     }
-                    let sub = validate::submission(&body(&base, i, true)).expect("valid");
-                    store::insert(&db, &id, &sub).await.expect("stored");
+                    let subs: Vec<_> = (from..(from + SEED_BATCH).min(TOTAL))
+                        .map(|i| validate::submission(&body(&base, i, true)).expect("valid"))
+                        .collect();
+                    let items: Vec<store::Item> = subs
+                        .iter()
+                        .map(|sub| store::Item { token_id: &id, sub })
+                        .collect();
+                    store::insert_batch(&db, &items).await.expect("stored");
                 }
             })
         })

@@ -12,6 +12,7 @@ mod allowlist;
 mod audio;
 mod cli;
 mod collect;
+mod collect_batch;
 mod collect_dashboard;
 mod collect_e2e;
 mod display;

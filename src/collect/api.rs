@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use super::state::{App, db_failed};
-use super::store::{self, Stored};
+use super::store::Stored;
 use super::tokens::{self, Lookup};
 use super::validate::{self, Refusal};
 
@@ -137,14 +137,15 @@ async fn submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
         Err(Refusal::Invalid(m)) => return error(StatusCode::BAD_REQUEST, m),
         Err(Refusal::FutureSchema(m)) => return error(StatusCode::UNPROCESSABLE_ENTITY, m),
     };
-    match store::insert(&app.db, &info.id, &sub).await {
+    let report_id = sub.report_id.clone();
+    match app.writer.insert(&info.id, sub).await {
         Ok(Stored::New) => answer(
             StatusCode::CREATED,
-            json!({"status": "stored", "report_id": sub.report_id, "dashboard": null}),
+            json!({"status": "stored", "report_id": report_id, "dashboard": null}),
         ),
         Ok(Stored::Duplicate) => answer(
             StatusCode::OK,
-            json!({"status": "duplicate", "report_id": sub.report_id}),
+            json!({"status": "duplicate", "report_id": report_id}),
         ),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, db_failed(&e)),
     }

@@ -24,6 +24,7 @@ pub mod state;
 pub mod store;
 pub mod tokens;
 pub mod validate;
+pub mod writer;
 
 /// Now, in Unix seconds.
 pub fn now() -> i64 {

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::db::Db;
+use super::db::{Backend, Db};
 
 /// Rows on one page of the dashboard.
 pub const PAGE_SIZE: i64 = 100;
@@ -39,8 +39,9 @@ impl Filters {
     pub fn verdict(&self) -> Option<&str> {
         Self::some(&self.verdict).filter(|v| matches!(*v, "ready" | "not-ready"))
     }
+    /// A finding code (kebab-case: a comma can be no part of one).
     pub fn code(&self) -> Option<&str> {
-        Self::some(&self.code)
+        Self::some(&self.code).filter(|c| !c.contains(','))
     }
     pub fn stale(&self) -> Option<i64> {
         self.stale.filter(|d| (1..=3650).contains(d))
@@ -96,8 +97,9 @@ impl Sql {
     }
 }
 
-/// `WHERE ...` for `filters` (on `candidates c`), without the code filter when `with_code` is false.
-fn filter(sql: &mut Sql, f: &Filters, now: i64, with_code: bool) {
+/// `WHERE ...` for `filters` (on `candidates c`); the code filter only `with_code` (the database's
+/// kind, whose function finds a text in another).
+fn filter(sql: &mut Sql, f: &Filters, now: i64, with_code: Option<Backend>) {
     sql.push(" WHERE 1 = 1");
     if let Some(c) = f.cohort() {
         sql.push(" AND c.token_id = ").text(c);
@@ -108,12 +110,16 @@ fn filter(sql: &mut Sql, f: &Filters, now: i64, with_code: bool) {
     if let Some(d) = f.stale() {
         sql.push(" AND c.checked_at < ").int(now - d * 86_400);
     }
-    if let (Some(code), true) = (f.code(), with_code) {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM report_failures f WHERE f.report = c.report AND f.code = ",
-        )
-        .text(code)
-        .push(")");
+    if let (Some(code), Some(backend)) = (f.code(), with_code) {
+        // The candidate row keeps its latest report's failing codes, comma-separated (the same
+        // set `report_failures` holds for that report): a scan of one table, no join.
+        let find = match backend {
+            Backend::Postgres => "strpos",
+            Backend::Sqlite => "instr",
+        };
+        sql.push(&format!(" AND {find}(',' || c.codes || ',', "))
+            .text(&format!(",{code},"))
+            .push(") > 0");
     }
 }
 
@@ -155,7 +161,7 @@ pub async fn candidates(
          c.verdict, c.profile, c.exam_at, c.failing, c.codes, c.report FROM candidates c \
          LEFT JOIN submit_tokens t ON t.id = c.token_id",
     );
-    filter(&mut sql, f, now, true);
+    filter(&mut sql, f, now, Some(db.backend));
     sql.push(" ORDER BY ");
     match f.sort() {
         "candidate" => sql.push("c.candidate, c.token_id"),
@@ -198,7 +204,7 @@ pub async fn candidates(
     } else {
         let mut count = Sql::default();
         count.push("SELECT COUNT(*) AS n FROM candidates c");
-        filter(&mut count, f, now, true);
+        filter(&mut count, f, now, Some(db.backend));
         count.fetch(db).await?[0].try_get("n")?
     };
     Ok((rows, total))
@@ -215,7 +221,7 @@ pub async fn code_counts(
         "SELECT f.code, COUNT(DISTINCT f.report) AS n FROM candidates c \
          JOIN report_failures f ON f.report = c.report",
     );
-    filter(&mut sql, f, now, false);
+    filter(&mut sql, f, now, None);
     sql.push(" AND f.code <> '' GROUP BY f.code ORDER BY n DESC, f.code LIMIT 50");
     sql.fetch(db)
         .await?

@@ -86,6 +86,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             Backend::Postgres => "PostgreSQL",
         };
         let app = Arc::new(App {
+            writer: super::writer::Writer::start(db.clone()),
             db,
             limiter: Limiter::new(opts.rate_per_minute),
             admin_password,

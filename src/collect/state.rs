@@ -2,9 +2,12 @@
 
 use super::db::Db;
 use super::ratelimit::Limiter;
+use super::writer::Writer;
 
 pub struct App {
     pub db: Db,
+    /// Where submissions are queued to be written in batches.
+    pub writer: Writer,
     pub limiter: Limiter,
     /// The SHA-256 of `EXAMREADY_ADMIN_PASSWORD`, when set.
     pub admin_password: Option<String>,

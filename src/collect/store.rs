@@ -48,72 +48,195 @@ fn joined(failures: &[(String, String)]) -> (String, String) {
     )
 }
 
+/// One submission to store under token `token_id`.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    pub token_id: &'a str,
+    pub sub: &'a Submission,
+}
+
+/// Reports per `INSERT` statement (10 parameters each; both databases allow far more).
+const ROWS_PER_STATEMENT: usize = 100;
+
 /// Store a valid submission under token `token_id`.
 pub async fn insert(db: &Db, token_id: &str, sub: &Submission) -> Result<Stored, sqlx::Error> {
+    let stored = insert_batch(db, &[Item { token_id, sub }]).await?;
+    Ok(stored[0])
+}
+
+/// A report about to be stored: its row's id and the columns read from it.
+struct Prepared<'a> {
+    item: Item<'a>,
+    id: String,
+    checked_at: i64,
+    exam_at: Option<i64>,
+}
+
+/// Store `items` in one transaction: one multi-row statement per table, so a batch of reports
+/// costs a handful of round trips and one commit. Rows are written in (token, report id) and
+/// (token, candidate) order, so two servers sharing a database take their locks in the same
+/// order. What each item became, in `items`' order.
+pub async fn insert_batch(db: &Db, items: &[Item<'_>]) -> Result<Vec<Stored>, sqlx::Error> {
     let now = super::now();
-    let id = super::random_hex(12);
-    let checked_at = sub.report.time.as_second().min(now);
-    let exam_at = sub.report.exam.as_ref().map(|e| e.at.as_second());
-    let verdict = sub.report.verdict.as_str();
-    let mut tx = db.pool.begin().await?;
-    let done = sqlx::query(
-        "INSERT INTO reports (id, token_id, report_id, candidate, received_at, checked_at, \
-         profile, verdict, exam_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (token_id, report_id) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(token_id)
-    .bind(&sub.report_id)
-    .bind(&sub.candidate)
-    .bind(now)
-    .bind(checked_at)
-    .bind(&sub.report.profile.id)
-    .bind(verdict)
-    .bind(exam_at)
-    .bind(&sub.json)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        tx.rollback().await?;
-        return Ok(Stored::Duplicate);
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        (items[a].token_id, &items[a].sub.report_id)
+            .cmp(&(items[b].token_id, &items[b].sub.report_id))
+    });
+    // A report sent twice in one batch is written once; the other copies are duplicates.
+    let mut firsts: Vec<usize> = vec![];
+    for &i in &order {
+        let key = |k: usize| (items[k].token_id, &items[k].sub.report_id);
+        if firsts.last().is_none_or(|&f| key(f) != key(i)) {
+            firsts.push(i);
+        }
     }
-    let fails = failures(&sub.report);
-    insert_failures(&mut tx, &id, &fails).await?;
-    let (failing, codes) = joined(&fails);
-    let latest = Latest {
-        report: id,
-        checked_at,
-        verdict: verdict.to_string(),
-        profile: sub.report.profile.id.clone(),
-        exam_at,
-        failing,
-        codes,
-    };
-    upsert_candidate(&mut tx, token_id, &sub.candidate, &latest).await?;
+    let prepared: Vec<Prepared> = firsts
+        .iter()
+        .map(|&i| Prepared {
+            item: items[i],
+            id: super::random_hex(12),
+            checked_at: items[i].sub.report.time.as_second().min(now),
+            exam_at: items[i].sub.report.exam.as_ref().map(|e| e.at.as_second()),
+        })
+        .collect();
+    let mut tx = db.pool.begin().await?;
+    let mut inserted = BTreeSet::new();
+    for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
+        inserted.extend(insert_reports(&mut tx, chunk, now).await?);
+    }
+    let new: Vec<&Prepared> = prepared
+        .iter()
+        .filter(|p| inserted.contains(&p.id))
+        .collect();
+    let fails: Vec<(&str, (String, String))> = new
+        .iter()
+        .flat_map(|p| {
+            failures(&p.item.sub.report)
+                .into_iter()
+                .map(|f| (p.id.as_str(), f))
+        })
+        .collect();
+    for chunk in fails.chunks(3 * ROWS_PER_STATEMENT) {
+        insert_failures(&mut tx, chunk).await?;
+    }
+    let latest = latest_per_candidate(&new);
+    for chunk in latest.chunks(ROWS_PER_STATEMENT) {
+        upsert_candidates(&mut tx, chunk).await?;
+    }
     tx.commit().await?;
-    Ok(Stored::New)
+    let stored_ids: BTreeSet<(&str, &str)> = new
+        .iter()
+        .map(|p| (p.item.token_id, p.item.sub.report_id.as_str()))
+        .collect();
+    // Each newly stored report answers "new" once; every other copy is a duplicate.
+    let mut answered = BTreeSet::new();
+    Ok(items
+        .iter()
+        .map(|it| {
+            let key = (it.token_id, it.sub.report_id.as_str());
+            if stored_ids.contains(&key) && answered.insert(key) {
+                Stored::New
+            } else {
+                Stored::Duplicate
+            }
+        })
+        .collect())
+}
+
+/// `$a, $b, ...` for row `row` of `width` parameters.
+fn placeholders(row: usize, width: usize) -> String {
+    let cells: Vec<String> = (1..=width)
+        .map(|k| format!("${}", row * width + k))
+        .collect();
+    format!("({})", cells.join(", "))
+}
+
+/// `VALUES (...), (...)` for `rows` rows of `width` parameters.
+fn values(rows: usize, width: usize) -> String {
+    let rows: Vec<String> = (0..rows).map(|r| placeholders(r, width)).collect();
+    rows.join(", ")
+}
+
+/// Insert the reports of `chunk` that the database does not hold yet; the ids of those written.
+async fn insert_reports(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[Prepared<'_>],
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO reports (id, token_id, report_id, candidate, received_at, checked_at, \
+         profile, verdict, exam_at, body) VALUES {} \
+         ON CONFLICT (token_id, report_id) DO NOTHING RETURNING id",
+        values(chunk.len(), 10)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for p in chunk {
+        let sub = p.item.sub;
+        q = q
+            .bind(p.id.as_str())
+            .bind(p.item.token_id)
+            .bind(sub.report_id.as_str())
+            .bind(sub.candidate.as_str())
+            .bind(now)
+            .bind(p.checked_at)
+            .bind(sub.report.profile.id.as_str())
+            .bind(sub.report.verdict.as_str())
+            .bind(p.exam_at)
+            .bind(sub.json.as_str());
+    }
+    q.fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect()
 }
 
 async fn insert_failures(
     tx: &mut Transaction<'static, Any>,
-    report: &str,
-    fails: &[(String, String)],
+    rows: &[(&str, (String, String))],
 ) -> Result<(), sqlx::Error> {
-    for chunk in fails.chunks(300) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO report_failures (report, check_id, code) VALUES {}",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (check, code) in chunk {
-            q = q.bind(report).bind(check.as_str()).bind(code.as_str());
-        }
-        q.execute(&mut **tx).await?;
+    let sql = format!(
+        "INSERT INTO report_failures (report, check_id, code) VALUES {}",
+        values(rows.len(), 3)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (report, (check, code)) in rows {
+        q = q.bind(*report).bind(check.as_str()).bind(code.as_str());
     }
+    q.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// The latest of the new reports of each (token, candidate), in that order: one row each, as
+/// one statement may not update a row twice.
+fn latest_per_candidate<'p>(new: &[&'p Prepared<'p>]) -> Vec<(&'p str, &'p str, Latest)> {
+    let mut by_candidate: std::collections::BTreeMap<(&str, &str), &Prepared> = Default::default();
+    for p in new {
+        let key = (p.item.token_id, p.item.sub.candidate.as_str());
+        let later = by_candidate
+            .get(&key)
+            .is_none_or(|q| p.checked_at >= q.checked_at);
+        if later {
+            by_candidate.insert(key, p);
+        }
+    }
+    by_candidate
+        .into_iter()
+        .map(|((token, candidate), p)| {
+            let (failing, codes) = joined(&failures(&p.item.sub.report));
+            let latest = Latest {
+                report: p.id.clone(),
+                checked_at: p.checked_at,
+                verdict: p.item.sub.report.verdict.as_str().to_string(),
+                profile: p.item.sub.report.profile.id.clone(),
+                exam_at: p.exam_at,
+                failing,
+                codes,
+            };
+            (token, candidate, latest)
+        })
+        .collect()
 }
 
 /// A candidate's latest report, as its row in `candidates`.
@@ -127,32 +250,34 @@ struct Latest {
     codes: String,
 }
 
-/// Make `latest` the candidate's row unless the row already holds a later check.
-async fn upsert_candidate(
+/// Make each row's `Latest` its candidate's row unless the row already holds a later check.
+async fn upsert_candidates(
     tx: &mut Transaction<'static, Any>,
-    token_id: &str,
-    candidate: &str,
-    latest: &Latest,
+    rows: &[(&str, &str, Latest)],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO candidates (token_id, candidate, report, checked_at, verdict, profile, \
-         exam_at, failing, codes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         exam_at, failing, codes) VALUES {} \
          ON CONFLICT (token_id, candidate) DO UPDATE SET report = excluded.report, \
          checked_at = excluded.checked_at, verdict = excluded.verdict, \
          profile = excluded.profile, exam_at = excluded.exam_at, failing = excluded.failing, \
          codes = excluded.codes WHERE excluded.checked_at >= candidates.checked_at",
-    )
-    .bind(token_id)
-    .bind(candidate)
-    .bind(&latest.report)
-    .bind(latest.checked_at)
-    .bind(&latest.verdict)
-    .bind(&latest.profile)
-    .bind(latest.exam_at)
-    .bind(&latest.failing)
-    .bind(&latest.codes)
-    .execute(&mut **tx)
-    .await?;
+        values(rows.len(), 9)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (token_id, candidate, latest) in rows {
+        q = q
+            .bind(*token_id)
+            .bind(*candidate)
+            .bind(latest.report.as_str())
+            .bind(latest.checked_at)
+            .bind(latest.verdict.as_str())
+            .bind(latest.profile.as_str())
+            .bind(latest.exam_at)
+            .bind(latest.failing.as_str())
+            .bind(latest.codes.as_str());
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -249,5 +374,5 @@ async fn refresh(
         failing,
         codes,
     };
-    upsert_candidate(tx, token_id, candidate, &latest).await
+    upsert_candidates(tx, &[(token_id, candidate, latest)]).await
 }

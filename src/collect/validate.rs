@@ -139,22 +139,26 @@ fn bounds(report: &Value) -> Result<(), Refusal> {
     strings_bounded(report)
 }
 
+/// Every string (keys too) at most [`MAX_STRING`] bytes and without a NUL character (which no
+/// report holds and PostgreSQL's text cannot store).
 fn strings_bounded(v: &Value) -> Result<(), Refusal> {
-    let long = |s: &str| s.len() > MAX_STRING;
-    let too_long = || {
-        invalid(format!(
-            "the report holds a string longer than {MAX_STRING} bytes"
-        ))
+    let check = |s: &str| {
+        if s.len() > MAX_STRING {
+            Err(invalid(format!(
+                "the report holds a string longer than {MAX_STRING} bytes"
+            )))
+        } else if s.contains('\0') {
+            Err(invalid("the report holds a string with a NUL character"))
+        } else {
+            Ok(())
+        }
     };
     match v {
-        Value::String(s) if long(s) => Err(too_long()),
+        Value::String(s) => check(s),
         Value::Array(a) => a.iter().try_for_each(strings_bounded),
         Value::Object(m) => m.iter().try_for_each(|(k, v)| {
-            if long(k) {
-                Err(too_long())
-            } else {
-                strings_bounded(v)
-            }
+            check(k)?;
+            strings_bounded(v)
         }),
         _ => Ok(()),
     }
@@ -213,5 +217,9 @@ mod tests {
         long["profile"]["name"] = "x".repeat(MAX_STRING + 1).into();
         let b = serde_json::to_vec(&serde_json::json!({"candidate": "a", "report": long}));
         assert!(bad(&b.unwrap()).contains("longer than"));
+        let mut nul = serde_json::to_value(&r).unwrap();
+        nul["profile"]["id"] = "on\u{0}vue".into();
+        let b = serde_json::to_vec(&serde_json::json!({"candidate": "a", "report": nul}));
+        assert!(bad(&b.unwrap()).contains("NUL"));
     }
 }
