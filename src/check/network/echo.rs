@@ -19,6 +19,10 @@ pub struct EchoPlan {
     pub stop: Option<Arc<AtomicBool>>,
     /// Round-trip times (ms) pushed as answers arrive, for a caller that watches the run.
     pub live: Option<Arc<Mutex<Vec<f64>>>>,
+    /// Packets sent on, at the same pace, when a packet is already lost (unanswered past the
+    /// grace period) by the time `count` have been sent: a short run on a lossy link measures
+    /// more, where a few packets say little ([`EchoPlan::more_if_lost`]).
+    pub more_if_lost: u32,
 }
 
 impl EchoPlan {
@@ -43,6 +47,15 @@ impl EchoPlan {
             interval,
             stop: Some(stop),
             live: Some(live),
+            more_if_lost: 0,
+        }
+    }
+
+    /// The same plan, sending `more` packets on if a loss shows by the end of it.
+    pub fn more_if_lost(self, more: u32) -> EchoPlan {
+        EchoPlan {
+            more_if_lost: more,
+            ..self
         }
     }
 
@@ -120,6 +133,8 @@ pub struct Pacer<'a> {
     got: u32,
     max_rtt: Duration,
     grace_until: Option<Instant>,
+    /// Packets to send: the plan's count, or more once a loss showed ([`EchoPlan::more_if_lost`]).
+    count: u32,
 }
 
 /// What the transport does next.
@@ -143,7 +158,18 @@ impl<'a> Pacer<'a> {
             got: 0,
             max_rtt: Duration::ZERO,
             grace_until: None,
+            count: plan.count,
         }
+    }
+
+    /// A packet sent a grace period ago or earlier is still unanswered.
+    fn lost_already(&self, now: Instant) -> bool {
+        let wait = grace(self.max_rtt);
+        self.run
+            .rtt_ms
+            .iter()
+            .zip(&self.send_times)
+            .any(|(rtt, sent)| rtt.is_none() && now.duration_since(*sent) >= wait)
     }
 
     fn due(&self, k: u32) -> Instant {
@@ -156,15 +182,23 @@ impl<'a> Pacer<'a> {
             return Step::Done;
         }
         let sent = self.run.sent();
-        if sent < self.plan.count && self.due(sent) <= now {
+        if sent == self.count
+            && self.grace_until.is_none()
+            && self.count == self.plan.count
+            && self.plan.more_if_lost > 0
+            && self.lost_already(now)
+        {
+            self.count = self.count.saturating_add(self.plan.more_if_lost);
+        }
+        if sent < self.count && self.due(sent) <= now {
             self.send_times.push(now);
             self.run.rtt_ms.push(None);
             return Step::Send(sent);
         }
-        if sent == self.plan.count && self.grace_until.is_none() {
+        if sent == self.count && self.grace_until.is_none() {
             self.grace_until = Some(now + grace(self.max_rtt));
         }
-        if self.got == self.plan.count || self.grace_until.is_some_and(|g| now >= g) {
+        if self.got == self.count || self.grace_until.is_some_and(|g| now >= g) {
             return Step::Done;
         }
         // Wake for the next packet, the end of the grace, or at least every 50 ms to see a stop.
@@ -277,6 +311,38 @@ mod tests {
         let run = p.finish();
         assert_eq!(run.sent(), 3);
         assert_eq!(run.received(), 1);
+    }
+
+    /// Drive a pacer, answering every packet at once but those in `lost`; the numbers sent.
+    fn drive(plan: &EchoPlan, lost: &[u32]) -> Vec<u32> {
+        let mut p = Pacer::new(plan);
+        let mut sent = vec![];
+        loop {
+            match p.next() {
+                Step::Send(k) => {
+                    sent.push(k);
+                    if !lost.contains(&k) {
+                        p.answered(k);
+                    }
+                }
+                Step::Wait(t) => std::thread::sleep(t.saturating_duration_since(Instant::now())),
+                Step::Done => break,
+            }
+        }
+        sent
+    }
+
+    #[test]
+    fn a_loss_seen_by_the_end_of_a_short_plan_sends_more() {
+        // 10 packets over 400 ms: packet 1, unanswered, is lost (past the 300 ms grace) when the
+        // tenth goes out, so 5 more follow at the same pace.
+        let plan = EchoPlan::spread(10, Duration::from_millis(400)).more_if_lost(5);
+        assert_eq!(drive(&plan, &[1]), (0..15).collect::<Vec<_>>());
+        // Every packet answered: the plan as it was.
+        assert_eq!(drive(&plan, &[]), (0..10).collect::<Vec<_>>());
+        // A plan without the option never grows.
+        let plain = EchoPlan::spread(10, Duration::from_millis(400));
+        assert_eq!(drive(&plain, &[1]), (0..10).collect::<Vec<_>>());
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct Params {
     pub probes: u32,
     pub probe_interval: Duration,
     pub loss_packets: u32,
+    /// Echo packets sent on when a loss shows by the end of `loss_packets` (`--quick`).
+    pub loss_packets_more: u32,
     pub soak: Option<(Duration, f64)>,
 }
 
@@ -93,6 +95,7 @@ impl Params {
         } else {
             full
         };
+        let loss_packets = req.loss_packets.map_or(1000, |p| p.0);
         let probes = req.latency_probes.map_or(20, |p| p.0);
         let probes = if quick {
             probes.div_ceil(2).max(3)
@@ -110,9 +113,16 @@ impl Params {
             probe_interval: Duration::from_millis(if quick { 80 } else { 150 }),
             // --quick squeezes the idle phase into under a second: fewer echoes, so they do
             // not queue in front of the latency probes on a slow link.
-            loss_packets: {
-                let n = req.loss_packets.map_or(1000, |p| p.0);
-                if quick { (n / 4).max(50) } else { n }
+            loss_packets: if quick {
+                (loss_packets / 4).max(50)
+            } else {
+                loss_packets
+            },
+            // ... but a lossy link, where a quarter of the packets says little, gets the rest.
+            loss_packets_more: if quick {
+                loss_packets.saturating_sub((loss_packets / 4).max(50))
+            } else {
+                0
             },
             soak: opts
                 .soak

@@ -57,7 +57,8 @@ pub(super) async fn echo_run(
         Ok((a, _)) => a.clone(),
         Err(e) => return Err(e.clone()),
     };
-    let plan = EchoPlan::spread(p.loss_packets, p.probe_interval * p.probes);
+    let plan = EchoPlan::spread(p.loss_packets, p.probe_interval * p.probes)
+        .more_if_lost(p.loss_packets_more);
     match udp_port {
         Some(port) => {
             let target = SocketAddr::new(addrs[0].ip(), port);
