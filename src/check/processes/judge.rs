@@ -54,78 +54,23 @@ fn pid_list(pids: &[u32]) -> String {
     s
 }
 
+/// Judge the running processes under `req`: each catalogue application found running is
+/// prohibited (fail) or discouraged (warn) by the profile's rules.
 pub fn judge_with(
     facts: &ProcessFacts,
     req: &ProcessRequirements,
     catalogue: &Catalogue,
     profile: &str,
 ) -> Judgement {
-    let mut hits: BTreeMap<&str, Hit> = BTreeMap::new();
-    for p in &facts.processes {
-        let Some(app) = catalogue.match_process(facts.os, &p.name, p.exe.as_deref()) else {
-            continue;
-        };
-        let hit = hits.entry(app.id.as_str()).or_insert_with(|| Hit {
-            app,
-            pids: vec![],
-            names: vec![],
-            elsewhere: vec![],
-        });
-        hit.pids.extend(&p.pids);
-        if let Some(who) = &p.other_session {
-            hit.elsewhere
-                .extend(p.pids.iter().map(|&pid| (pid, who.clone())));
-        }
-        let shown = p.exe.clone().unwrap_or_else(|| p.name.clone());
-        if !hit.names.contains(&shown) {
-            hit.names.push(shown);
-        }
-    }
     let mut findings = Vec::new();
     let mut prohibited = Vec::new();
     let mut discouraged = Vec::new();
-    for hit in hits.values_mut() {
+    for hit in hits(facts, catalogue).values_mut() {
         hit.pids.sort_unstable();
         let Some(is_prohibited) = req.rule_for(hit.app) else {
             continue;
         };
-        let category = catalogue
-            .categories
-            .get(&hit.app.category)
-            .map(|c| c.to_lowercase())
-            .unwrap_or_else(|| hit.app.category.clone());
-        let plural = if hit.pids.len() == 1 { "" } else { "es" };
-        let message = format!(
-            "{} ({category}) is running: process{plural} {} ({}).",
-            hit.app.name,
-            pid_list(&hit.pids),
-            hit.names.join(", ")
-        );
-        let mut remedy = hit
-            .app
-            .close
-            .clone()
-            .unwrap_or_else(|| generic_close(hit.app, facts.os));
-        let message = if hit.elsewhere.is_empty() {
-            message
-        } else {
-            hit.elsewhere.sort();
-            let mut who: Vec<&str> = hit.elsewhere.iter().map(|(_, w)| w.as_str()).collect();
-            who.dedup();
-            let pids: Vec<u32> = hit.elsewhere.iter().map(|(p, _)| *p).collect();
-            remedy = format!(
-                "{} It also runs in another account: {}, or restart the computer, which ends \
-                 every session.",
-                remedy,
-                sign_out_how(facts.os)
-            );
-            format!(
-                "{message} It runs in another user's session ({}: process {}): the proctoring \
-                 app sees every signed-in account.",
-                who.join(", "),
-                pid_list(&pids)
-            )
-        };
+        let (message, remedy) = running(hit, facts.os, catalogue);
         if is_prohibited {
             prohibited.push(hit.app.name.clone());
             findings.push(Finding::fail(
@@ -151,8 +96,81 @@ pub fn judge_with(
             ),
         ));
     }
-    let summary = match (prohibited.len(), discouraged.len()) {
-        (0, 0) => format!("{} processes, nothing prohibited", facts.scanned),
+    let summary = summary(facts.scanned, &prohibited, &discouraged);
+    Judgement { summary, findings }
+}
+
+/// The catalogue applications among the running processes, by application id.
+fn hits<'a>(facts: &ProcessFacts, catalogue: &'a Catalogue) -> BTreeMap<&'a str, Hit<'a>> {
+    let mut hits: BTreeMap<&str, Hit> = BTreeMap::new();
+    for p in &facts.processes {
+        let Some(app) = catalogue.match_process(facts.os, &p.name, p.exe.as_deref()) else {
+            continue;
+        };
+        let hit = hits.entry(app.id.as_str()).or_insert_with(|| Hit {
+            app,
+            pids: vec![],
+            names: vec![],
+            elsewhere: vec![],
+        });
+        hit.pids.extend(&p.pids);
+        if let Some(who) = &p.other_session {
+            hit.elsewhere
+                .extend(p.pids.iter().map(|&pid| (pid, who.clone())));
+        }
+        let shown = p.exe.clone().unwrap_or_else(|| p.name.clone());
+        if !hit.names.contains(&shown) {
+            hit.names.push(shown);
+        }
+    }
+    hits
+}
+
+/// What is running (pids, names, other users' sessions) and how to close it.
+fn running(hit: &mut Hit, os: OsFamily, catalogue: &Catalogue) -> (String, String) {
+    let category = catalogue
+        .categories
+        .get(&hit.app.category)
+        .map(|c| c.to_lowercase())
+        .unwrap_or_else(|| hit.app.category.clone());
+    let plural = if hit.pids.len() == 1 { "" } else { "es" };
+    let message = format!(
+        "{} ({category}) is running: process{plural} {} ({}).",
+        hit.app.name,
+        pid_list(&hit.pids),
+        hit.names.join(", ")
+    );
+    let remedy = hit
+        .app
+        .close
+        .clone()
+        .unwrap_or_else(|| generic_close(hit.app, os));
+    if hit.elsewhere.is_empty() {
+        return (message, remedy);
+    }
+    hit.elsewhere.sort();
+    let mut who: Vec<&str> = hit.elsewhere.iter().map(|(_, w)| w.as_str()).collect();
+    who.dedup();
+    let pids: Vec<u32> = hit.elsewhere.iter().map(|(p, _)| *p).collect();
+    let remedy = format!(
+        "{} It also runs in another account: {}, or restart the computer, which ends \
+         every session.",
+        remedy,
+        sign_out_how(os)
+    );
+    let message = format!(
+        "{message} It runs in another user's session ({}: process {}): the proctoring \
+         app sees every signed-in account.",
+        who.join(", "),
+        pid_list(&pids)
+    );
+    (message, remedy)
+}
+
+/// One line: the prohibited and the discouraged applications running.
+fn summary(scanned: usize, prohibited: &[String], discouraged: &[String]) -> String {
+    match (prohibited.len(), discouraged.len()) {
+        (0, 0) => format!("{scanned} processes, nothing prohibited"),
         (0, _) => format!("advised to close: {}", discouraged.join(", ")),
         (_, 0) => format!("prohibited: {}", prohibited.join(", ")),
         _ => format!(
@@ -160,6 +178,5 @@ pub fn judge_with(
             prohibited.join(", "),
             discouraged.join(", ")
         ),
-    };
-    Judgement { summary, findings }
+    }
 }

@@ -14,11 +14,10 @@ camera device names (`checks/apps.toml`, `devices = [...]`).
 
 use serde::{Deserialize, Serialize};
 
-use super::fmt::num;
 use super::{JudgeContext, Module, ProbeContext};
 use crate::catalogue::OsFamily;
-use crate::model::{Finding, Judgement, Status};
-use crate::units::{NonNegative, Resolution, Seconds};
+use crate::model::Judgement;
+use crate::units::Resolution;
 
 pub mod analysis;
 pub mod busy;
@@ -28,6 +27,7 @@ mod figures;
 mod judge;
 pub mod native;
 pub mod recorded;
+mod requirements;
 pub mod source;
 pub mod threaded;
 
@@ -36,110 +36,13 @@ mod tests;
 
 pub use busy::{BusyFacts, BusyMethod, Holder};
 pub use face::FaceBox;
+pub use requirements::{
+    BACKLIT_MIN_SURROUND, BACKLIT_RATIO, COVERED_STDDEV, DEFAULT_CAPTURE, DEFAULT_CAPTURE_SECONDS,
+    DEFAULT_LADDER, DEFAULT_QUICK_CAPTURE_SECONDS, Fraction, LumaLevel, OFF_CENTRE_X, OFF_CENTRE_Y,
+    WebcamRequirements,
+};
 
 pub struct Webcam;
-
-// ---------------------------------------------------------------------------------------------
-// Requirements
-// ---------------------------------------------------------------------------------------------
-
-crate::units::bounded_f64!(
-    /// A fraction between 0 and 1.
-    Fraction, 0.0, 1.0, "a fraction"
-);
-crate::units::bounded_f64!(
-    /// A luma level between 0 and 255.
-    LumaLevel, 0.0, 255.0, "a luma level"
-);
-
-/// `[webcam]` in a profile. Every key is optional: what a profile leaves out is not judged.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebcamRequirements {
-    /// A working camera is required (`false`: its absence is only reported).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub required: Option<bool>,
-    /// The capture is made at this resolution; no working resolution this large fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_resolution: Option<Resolution>,
-    /// Resolutions tried, one frame each (reported).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resolution_ladder: Option<Vec<Resolution>>,
-    /// How long to capture (default 3 s) and with `--quick` (default 1.5 s).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capture_seconds: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quick_capture_seconds: Option<Seconds>,
-    /// A delivered frame rate below this fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_fps: Option<NonNegative>,
-    /// A frame whose mean luma is below this is black.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub black_luma: Option<LumaLevel>,
-    /// A frame whose SSIM against the previous one is above this is frozen.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frozen_ssim: Option<Fraction>,
-    /// Black, frozen or uniform (covered) frames above this fraction fail.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_bad_frame_fraction: Option<Fraction>,
-    /// Mean luma below this warns (too dark for the proctor).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub too_dark_luma: Option<LumaLevel>,
-    /// Mean luma above this warns (overexposed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub too_bright_luma: Option<LumaLevel>,
-    /// Median variance of the Laplacian (on the frame reduced to 320 px wide) below this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_sharpness: Option<NonNegative>,
-    /// No face seen fails (`true`) or warns (`false`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub require_face: Option<bool>,
-    /// `false`: more than one face warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_multiple_faces: Option<bool>,
-    /// Face width / frame width below this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_face_fraction: Option<Fraction>,
-    /// `false`: a virtual camera (OBS, ManyCam, phone-as-webcam ...) fails when chosen and
-    /// warns when merely installed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_virtual_camera: Option<bool>,
-}
-
-/// Capture resolution when the profile names no minimum (test.webrtc.org's middle rung).
-pub const DEFAULT_CAPTURE: Resolution = Resolution {
-    width: 640,
-    height: 480,
-};
-/// test.webrtc.org's ladder, tried when the profile gives none.
-pub const DEFAULT_LADDER: [Resolution; 3] = [
-    Resolution {
-        width: 320,
-        height: 240,
-    },
-    Resolution {
-        width: 640,
-        height: 480,
-    },
-    Resolution {
-        width: 1280,
-        height: 720,
-    },
-];
-pub const DEFAULT_CAPTURE_SECONDS: f64 = 3.0;
-pub const DEFAULT_QUICK_CAPTURE_SECONDS: f64 = 1.5;
-
-/// A frame whose reduced-luma standard deviation is below this shows no scene: the lens is
-/// covered (a finger, a shutter, tape) or the camera sends a flat colour. Our own figure: a lit
-/// room scene measures 30-70, a covered lens under 5.
-pub const COVERED_STDDEV: f64 = 8.0;
-/// Backlight: the subject (the face, or the centre third) below this fraction of the surround's
-/// luma while the surround is bright (at least [`BACKLIT_MIN_SURROUND`]). Our own figures.
-pub const BACKLIT_RATIO: f64 = 0.55;
-pub const BACKLIT_MIN_SURROUND: f64 = 150.0;
-/// A face centre farther than this (fraction of the frame) from the frame centre is off-centre.
-pub const OFF_CENTRE_X: f64 = 0.20;
-pub const OFF_CENTRE_Y: f64 = 0.25;
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -362,36 +265,6 @@ crate::finding_codes! {
     }
 }
 
-/// The findings that come from the camera's picture (or its absence): void when macOS denies
-/// the camera, which then lists none or delivers nothing.
-const FROM_THE_CAMERA: &[&str] = {
-    use WebcamCode::*;
-    &[
-        WebcamListFailed.as_str(),
-        WebcamNone.as_str(),
-        WebcamAccessDenied.as_str(),
-        WebcamNoFrame.as_str(),
-        WebcamCapture.as_str(),
-        WebcamInterrupted.as_str(),
-        WebcamFpsLow.as_str(),
-        WebcamResolution.as_str(),
-        WebcamResolutionLow.as_str(),
-        WebcamBlack.as_str(),
-        WebcamFrozen.as_str(),
-        WebcamCovered.as_str(),
-        WebcamTooDark.as_str(),
-        WebcamTooBright.as_str(),
-        WebcamBacklit.as_str(),
-        WebcamBlurry.as_str(),
-        WebcamImage.as_str(),
-        WebcamNoFace.as_str(),
-        WebcamFacesMultiple.as_str(),
-        WebcamFaceSmall.as_str(),
-        WebcamFaceOffCentre.as_str(),
-        WebcamFace.as_str(),
-    ]
-};
-
 impl Module for Webcam {
     type Facts = WebcamFacts;
     type Requirements = WebcamRequirements;
@@ -463,25 +336,6 @@ impl Module for Webcam {
     }
 
     fn judge(facts: &WebcamFacts, req: &WebcamRequirements, ctx: JudgeContext) -> Judgement {
-        let mut j = judge_with(facts, req, ctx.catalogue, ctx.profile_name);
-        if let Some(consent) = &facts.consent {
-            let opened = facts.capture.as_ref().is_some_and(|c| c.frames > 0);
-            j.findings.extend(crate::os::consent::judge(
-                crate::os::consent::Capability::Webcam,
-                consent,
-                opened,
-            ));
-        }
-        if let Some(p) = &facts.macos_permission
-            && let Some(summary) = crate::os::macos_permissions::apply(
-                crate::os::macos_permissions::Device::Camera,
-                p,
-                &mut j.findings,
-                FROM_THE_CAMERA,
-            )
-        {
-            j.summary = summary;
-        }
-        j
+        judge::judge(facts, req, ctx)
     }
 }
