@@ -19,44 +19,7 @@ pub fn gb_value(bytes: u64) -> f64 {
 }
 
 pub fn figures(f: &SystemFacts, req: &SystemRequirements) -> Vec<Figure> {
-    let mut out = vec![
-        Figure::new(
-            CORES,
-            "CPU cores",
-            Some(f.cpu.logical_cores as f64),
-            "",
-            Better::Higher,
-        )
-        .minimum(req.min_cpu_cores.map(f64::from))
-        .recommended(req.recommended_cpu_cores.map(f64::from)),
-        Figure::new(
-            CPU_LOAD,
-            "CPU load",
-            Some(f.cpu.load_percent),
-            "%",
-            Better::Lower,
-        )
-        .maximum(req.max_cpu_load_percent.map(|p| p.get()))
-        .recommended(req.recommended_max_cpu_load_percent.map(|p| p.get())),
-        Figure::new(
-            RAM,
-            "Memory",
-            Some(gb_value(f.memory.total_bytes)),
-            "GB",
-            Better::Higher,
-        )
-        .minimum(req.min_ram_gb.map(|g| g.get()))
-        .recommended(req.recommended_ram_gb.map(|g| g.get())),
-        Figure::new(
-            MEMORY_USED,
-            "Memory in use",
-            Some(f.memory.used_percent),
-            "%",
-            Better::Lower,
-        )
-        .maximum(req.max_memory_used_percent.map(|p| p.get()))
-        .recommended(req.recommended_max_memory_used_percent.map(|p| p.get())),
-    ];
+    let mut out = always(f, req);
     // Only a profile that sets a floor on memory available right now (Respondus) shows it.
     if let Some(min) = req.min_available_memory_gb {
         out.push(
@@ -102,4 +65,46 @@ pub fn figures(f: &SystemFacts, req: &SystemRequirements) -> Vec<Figure> {
         );
     }
     out
+}
+
+/// The figures every report shows: cores, CPU load, memory and memory in use.
+fn always(f: &SystemFacts, req: &SystemRequirements) -> Vec<Figure> {
+    vec![
+        Figure::new(
+            CORES,
+            "CPU cores",
+            Some(f.cpu.logical_cores as f64),
+            "",
+            Better::Higher,
+        )
+        .minimum(req.min_cpu_cores.map(f64::from))
+        .recommended(req.recommended_cpu_cores.map(f64::from)),
+        Figure::new(
+            CPU_LOAD,
+            "CPU load",
+            Some(f.cpu.load_percent),
+            "%",
+            Better::Lower,
+        )
+        .maximum(req.max_cpu_load_percent.map(|p| p.get()))
+        .recommended(req.recommended_max_cpu_load_percent.map(|p| p.get())),
+        Figure::new(
+            RAM,
+            "Memory",
+            Some(gb_value(f.memory.total_bytes)),
+            "GB",
+            Better::Higher,
+        )
+        .minimum(req.min_ram_gb.map(|g| g.get()))
+        .recommended(req.recommended_ram_gb.map(|g| g.get())),
+        Figure::new(
+            MEMORY_USED,
+            "Memory in use",
+            Some(f.memory.used_percent),
+            "%",
+            Better::Lower,
+        )
+        .maximum(req.max_memory_used_percent.map(|p| p.get()))
+        .recommended(req.recommended_max_memory_used_percent.map(|p| p.get())),
+    ]
 }
