@@ -167,6 +167,15 @@ fn main() {
     let base = fixture();
     let bodies: Vec<Vec<u8>> = (0..INGEST).map(|i| body(&base, i, false)).collect();
     let kb = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len() / 1024;
+    // The server's own work on each body before the database (one core, no HTTP).
+    let t = Instant::now();
+    for b in &bodies[..2000] {
+        std::hint::black_box(validate::submission(b).expect("valid"));
+    }
+    println!(
+        "{label}: validating a {kb} KiB submission takes {:.0} us on one core",
+        t.elapsed().as_secs_f64() * 1e6 / 2000.0
+    );
     let (rate, p50, p99) = rt.block_on(ingest(url, token, bodies));
     println!(
         "{label}: ingest {INGEST} reports (~{kb} KiB each) from {CLIENTS} clients: {rate:.0} reports/s, p50 {p50:.1} ms, p99 {p99:.1} ms"

@@ -70,6 +70,8 @@ struct Prepared<'a> {
     id: String,
     checked_at: i64,
     exam_at: Option<i64>,
+    /// [`failures`] of the report.
+    fails: Vec<(String, String)>,
 }
 
 /// Store `items` in one transaction: one multi-row statement per table, so a batch of reports
@@ -98,6 +100,7 @@ pub async fn insert_batch(db: &Db, items: &[Item<'_>]) -> Result<Vec<Stored>, sq
             id: super::random_hex(12),
             checked_at: items[i].sub.report.time.as_second().min(now),
             exam_at: items[i].sub.report.exam.as_ref().map(|e| e.at.as_second()),
+            fails: failures(&items[i].sub.report),
         })
         .collect();
     let mut tx = db.pool.begin().await?;
@@ -109,13 +112,9 @@ pub async fn insert_batch(db: &Db, items: &[Item<'_>]) -> Result<Vec<Stored>, sq
         .iter()
         .filter(|p| inserted.contains(&p.id))
         .collect();
-    let fails: Vec<(&str, (String, String))> = new
+    let fails: Vec<(&str, &(String, String))> = new
         .iter()
-        .flat_map(|p| {
-            failures(&p.item.sub.report)
-                .into_iter()
-                .map(|f| (p.id.as_str(), f))
-        })
+        .flat_map(|p| p.fails.iter().map(|f| (p.id.as_str(), f)))
         .collect();
     for chunk in fails.chunks(3 * ROWS_PER_STATEMENT) {
         insert_failures(&mut tx, chunk).await?;
@@ -194,7 +193,7 @@ async fn insert_reports(
 
 async fn insert_failures(
     tx: &mut Transaction<'static, Any>,
-    rows: &[(&str, (String, String))],
+    rows: &[(&str, &(String, String))],
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO report_failures (report, check_id, code) VALUES {}",
@@ -224,7 +223,7 @@ fn latest_per_candidate<'p>(new: &[&'p Prepared<'p>]) -> Vec<(&'p str, &'p str, 
     by_candidate
         .into_iter()
         .map(|((token, candidate), p)| {
-            let (failing, codes) = joined(&failures(&p.item.sub.report));
+            let (failing, codes) = joined(&p.fails);
             let latest = Latest {
                 report: p.id.clone(),
                 checked_at: p.checked_at,

@@ -1,6 +1,7 @@
 //! A submission's body checked before anything is stored: JSON, the candidate, the report's
 //! schema version, size bounds, the report types, and the report id against the content.
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::model::{Report, SCHEMA_VERSION};
@@ -72,9 +73,13 @@ pub fn submission(body: &[u8]) -> Result<Submission, Refusal> {
         Some(Value::String(s)) => s.clone(),
         _ => return Err(invalid("the report has no \"report_id\"")),
     };
-    let report: Report = serde_json::from_value(report_value.clone())
+    // Read from the tree in place (no copy of a 20 KiB report), and hash it without its id
+    // (which `content_id` would otherwise do on a copy).
+    let mut report = Report::deserialize(&report_value)
         .map_err(|e| invalid(format!("the report does not match the report schema: {e}")))?;
+    let submitted_id = report.report_id.take();
     let content = report.content_id();
+    report.report_id = submitted_id;
     if report_id != content && report_id != value_id(&report_value) {
         return Err(invalid(format!(
             "report_id {report_id:?} does not match the report's content (its id is {content})"
