@@ -101,6 +101,9 @@ impl crate::check::Sections for Profile {
     fn profile_name(&self) -> &str {
         self.name()
     }
+    fn headphone_patterns(&self) -> &[String] {
+        &self.file.speaker.headphone_patterns
+    }
 }
 
 impl Profile {

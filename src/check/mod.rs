@@ -88,6 +88,9 @@ pub trait Sections: Send + Sync {
     fn section(&self, id: &str) -> Option<&(dyn Any + Send + Sync)>;
     fn catalogue(&self) -> &Catalogue;
     fn profile_name(&self) -> &str;
+    /// Device names that mean headphones or a headset (the profile's `[speaker]` patterns),
+    /// which the speaker and microphone rules both match against.
+    fn headphone_patterns(&self) -> &[String];
 }
 
 /// What a judge gets besides its facts and its own requirements.
@@ -97,9 +100,8 @@ pub struct JudgeContext<'a> {
     pub catalogue: &'a Catalogue,
     /// "Pearson OnVUE", for messages.
     pub profile_name: &'a str,
-    /// The other modules' sections, for a rule that reads one (the microphone's headset rule
-    /// uses the speaker's headphone patterns).
-    pub sections: &'a dyn Sections,
+    /// Device names that mean headphones or a headset ([`Sections::headphone_patterns`]).
+    pub headphone_patterns: &'a [String],
 }
 
 impl<'a> JudgeContext<'a> {
@@ -107,7 +109,7 @@ impl<'a> JudgeContext<'a> {
         JudgeContext {
             catalogue: sections.catalogue(),
             profile_name: sections.profile_name(),
-            sections,
+            headphone_patterns: sections.headphone_patterns(),
         }
     }
 }

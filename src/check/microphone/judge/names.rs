@@ -43,7 +43,7 @@ pub(super) fn judge_names(
             } else {
                 None
             },
-            headphone_patterns(ctx),
+            ctx.headphone_patterns,
         )
     {
         findings.push(Finding::fail(
@@ -55,13 +55,4 @@ pub(super) fn judge_names(
             format!("Take the headset off and use the computer's built-in or a standalone microphone (webcam, USB or desk microphone): choose it in {settings}."),
         ));
     }
-}
-
-/// The speaker's `headphone_patterns`, which the headset rule also matches microphone names
-/// against (none when the profile has no speaker section).
-pub(super) fn headphone_patterns<'a>(ctx: JudgeContext<'a>) -> &'a [String] {
-    ctx.sections
-        .section(crate::check::speaker::Speaker::ID)
-        .and_then(|s| s.downcast_ref::<crate::check::speaker::SpeakerRequirements>())
-        .map_or(&[], |r| r.headphone_patterns.as_slice())
 }
