@@ -7,6 +7,7 @@ proctoring service can list its own; the report carries them, and every renderer
 use serde::{Deserialize, Serialize};
 
 /// `[checklist]` in a profile.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChecklistSection {
@@ -14,7 +15,6 @@ pub struct ChecklistSection {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<String>,
     /// How many minutes before the exam check-in opens (shown with `--exam-at`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub check_in_minutes: Option<CheckInMinutes>,
 }
 

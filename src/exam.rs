@@ -14,6 +14,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// The exam, as the report records it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExamPlan {
     /// The exam's start, as an instant (UTC, RFC 3339).
@@ -26,7 +27,7 @@ pub struct ExamPlan {
     #[schemars(with = "String")]
     pub checked_local: DateTime,
     /// Minutes before the exam that check-in opens, when the profile says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub check_in_minutes: Option<u32>,
 }
 

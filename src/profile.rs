@@ -147,6 +147,7 @@ pub struct ProfileFile {
 }
 
 /// `[profile]`: what this profile is.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
@@ -155,13 +156,13 @@ pub struct Meta {
     pub name: String,
     /// A built-in profile id or a file (relative to this file) whose values this profile
     /// inherits and overrides; resolved away on loading (a resolved profile has none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub extends: Option<Spanned<String>>,
     /// The proctoring vendor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub vendor: Option<String>,
     /// One line on what the profile is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub description: Option<String>,
     /// Where the figures come from (URLs or document names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -169,7 +170,7 @@ pub struct Meta {
     /// When the sources were last read (`updated = "YYYY-MM-DD"`): requirements change, and a
     /// candidate can tell a stale profile. A profile that `extends` another inherits its date
     /// unless it gives its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub updated: Option<jiff::civil::Date>,
 }
 

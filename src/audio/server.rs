@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// A source (microphone) or sink (speaker) of the sound server.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerDevice {
     /// The server's name (`alsa_input.pci-0000_00_1f.3.analog-stereo`, `vmic`).
@@ -21,15 +22,15 @@ pub struct ServerDevice {
     /// What the sound settings show (`Built-in Audio Analog Stereo`).
     pub description: String,
     /// `device.form_factor`: `internal`, `headset`, `headphone`, `webcam`, `speaker` ...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub form_factor: Option<String>,
     /// The active port (`analog-output-headphones`, `analog-input-headset-mic`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub active_port: Option<String>,
     /// Muted in the sound settings.
     pub mute: bool,
     /// The loudest channel's volume in percent (100 = unity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub volume_percent: Option<u32>,
     /// A monitor source: what the speakers play, not a microphone.
     #[serde(default)]
@@ -37,12 +38,13 @@ pub struct ServerDevice {
 }
 
 /// The server and its default source or sink.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerFacts {
     /// `PulseAudio (on PipeWire 1.0.5)`.
     pub server: String,
     /// The default source or sink, when the server has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub default: Option<ServerDevice>,
     /// Every source or sink, default first.
     pub devices: Vec<ServerDevice>,

@@ -125,14 +125,13 @@ pub fn list(explainer: &Explainer, width: Option<usize>) -> String {
     out
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Serialize)]
 struct JsonMatch<'a> {
     #[serde(flatten)]
     entry: &'a Entry,
     /// How many words of the pattern matched (absent in `--list`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pattern: Option<&'a str>,
     command: String,
 }

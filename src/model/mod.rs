@@ -203,6 +203,7 @@ pub struct CheckResult {
 }
 
 /// Which profile judged the report.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileRef {
     pub id: String,
@@ -210,18 +211,19 @@ pub struct ProfileRef {
     /// When the profile's requirements were last read from the vendor's sources (YYYY-MM-DD,
     /// the profile's `updated`), so a candidate can tell stale requirements. Absent in older
     /// reports and for a profile file that gives no date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub updated: Option<String>,
 }
 
 /// The tool that made the report.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
     /// The day this examready was built (YYYY-MM-DD, UTC; `SOURCE_DATE_EPOCH` for a release).
     /// Absent in reports of older versions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub build_date: Option<String>,
 }
 
@@ -262,6 +264,7 @@ impl Verdict {
 }
 
 /// The whole readiness report: what `--json` prints and `--output x.json` writes.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
@@ -273,14 +276,14 @@ pub struct Report {
     pub verdict: Verdict,
     pub checks: Vec<CheckResult>,
     /// The exam this run prepares for (`--exam-at`): when, and when check-in opens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub exam: Option<crate::exam::ExamPlan>,
     /// What no program can verify, from the profile's `[checklist]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checklist: Vec<String>,
     /// A short hash of the report's content to quote to support; see [`Report::content_id`].
     /// Written by every renderer; ignored when computing the id itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub report_id: Option<String>,
     /// Images that belong to a module's section (check id -> image), such as the webcam
     /// snapshot this run took with `--snapshot`. Never serialized: the JSON report and the

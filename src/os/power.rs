@@ -11,22 +11,23 @@ recorded sysfs trees and pmset output, since this machine has no battery.
 use serde::{Deserialize, Serialize};
 
 /// What the probe could read; every field is `None` where it could not be read.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PowerFacts {
     /// Whether the computer has a battery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub battery: Option<bool>,
     /// Running on battery (not on the charger).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub on_battery: Option<bool>,
     /// Battery charge, 0-100.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub battery_percent: Option<f64>,
     /// Minutes without input before the computer sleeps on the charger (0 = never).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sleep_after_min_ac: Option<u32>,
     /// The same on battery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sleep_after_min_battery: Option<u32>,
 }
 

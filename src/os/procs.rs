@@ -10,17 +10,19 @@ use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, UpdateKind};
 use crate::catalogue::OsFamily;
 
 /// A distinct running program.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RunningProcess {
     /// The name the kernel gives (cut to 15 characters on Linux).
     pub name: String,
     /// The executable's file name (no directory), when it could be read.
+    #[serialize_always]
     pub exe: Option<String>,
     pub pids: Vec<u32>,
     /// Set when these processes run in another user's session (another signed-in account, not
     /// a system service): who (`user bob`, `uid 1001`, `session 2`). The proctoring app sees
     /// every session, so an app left running in another account still blocks the exam.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub other_session: Option<String>,
 }
 

@@ -25,6 +25,7 @@ pub enum Direction {
 }
 
 /// One listed device, as facts.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceInfo {
     /// What the system calls it (`MacBook Pro Microphone`, `Microphone (Realtek(R) Audio)`).
@@ -33,12 +34,12 @@ pub struct DeviceInfo {
     pub id: String,
     /// The system's default device for this direction.
     pub default: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub channels: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sample_rate: Option<u32>,
     /// Why its configuration could not be read (busy, refused, gone).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<DeviceError>,
 }
 

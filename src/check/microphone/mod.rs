@@ -50,39 +50,30 @@ pub const SETTLE_SECONDS: f64 = 0.25;
 pub const SENTENCE: &str = "I am ready to take my exam today";
 
 /// `[microphone]` in a profile.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MicrophoneRequirements {
     /// `true`: no working microphone fails the check.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// How long to record (default 3 s).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub record_seconds: Option<Seconds>,
     /// How long to record with `--quick` (default 1.5 s).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_record_seconds: Option<Seconds>,
     /// Every sample under this: muted or broken (default -90.3 dBFS = 1/32767).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence_dbfs: Option<Dbfs>,
     /// RMS under this fails: the input level is too low.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_rms_dbfs: Option<Dbfs>,
     /// More than this many consecutive full-scale samples is clipping (default 6).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub clip_run_samples: Option<u32>,
     /// A room noise floor above this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_noise_floor_dbfs: Option<Dbfs>,
     /// `false`: a virtual or loopback input fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_virtual: Option<bool>,
     /// `false`: a microphone that is part of a headset fails (names from
     /// `[speaker] headphone_patterns`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_headset_mic: Option<bool>,
     /// `--speak`: speech must rise this many dB above the noise floor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_speech_above_floor_db: Option<NonNegative>,
 }
 
@@ -114,6 +105,7 @@ pub struct SpeechFacts {
     pub above_floor_db: f64,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MicFacts {
     pub os: OsFamily,
@@ -122,39 +114,48 @@ pub struct MicFacts {
     /// Input devices, default first.
     pub devices: Vec<DeviceInfo>,
     /// `--mic NAME`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub requested: Option<String>,
     /// The device recorded: the sound server's default source on Linux when known, else the
     /// system's name for it.
+    #[serialize_always]
     pub device: Option<String>,
+    #[serialize_always]
     pub device_id: Option<String>,
     /// The device recorded is the system default.
     pub default_device: bool,
     /// Why nothing could be recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<DeviceError>,
     /// The Linux sound server's sources, when it answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub server: Option<ServerFacts>,
+    #[serialize_always]
     pub channels: Option<u16>,
+    #[serialize_always]
     pub sample_rate: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sample_format: Option<String>,
     /// Seconds of audio analysed.
     pub seconds: f64,
     /// From starting the stream to the first samples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub first_data_ms: Option<u64>,
     /// The loudest channel's RMS.
+    #[serialize_always]
     pub rms_dbfs: Option<f64>,
     /// The highest peak of any channel.
+    #[serialize_always]
     pub peak_dbfs: Option<f64>,
     /// Runs of more than `clip_run_samples` full-scale samples, all channels.
+    #[serialize_always]
     pub clipped_runs: Option<u32>,
     pub clip_run_samples: u32,
     /// The room's broadband noise floor.
+    #[serialize_always]
     pub noise_floor_dbfs: Option<f64>,
     /// All channels carry the same signal.
+    #[serialize_always]
     pub mono: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_channel: Vec<ChannelLevels>,
@@ -164,20 +165,20 @@ pub struct MicFacts {
     /// A virtual or loopback input (catalogue `virtual-audio` devices, monitor sources).
     pub r#virtual: bool,
     /// The catalogue application behind a virtual input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub virtual_app: Option<String>,
     /// `--speak` was asked for.
     pub speak: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub speech: Option<SpeechFacts>,
     /// What alsa-lib reported meanwhile (kept off the terminal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backend_messages: Vec<String>,
     /// Windows: which apps use the microphone now or used it last, and the privacy switches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub consent: Option<crate::os::consent::ConsentFacts>,
     /// macOS: whether the terminal (or examready) may use the microphone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub macos_permission: Option<crate::os::macos_permissions::PermissionFacts>,
 }
 

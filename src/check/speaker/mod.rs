@@ -27,14 +27,13 @@ pub use judge::judge_with;
 pub struct Speaker;
 
 /// `[speaker]` in a profile.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SpeakerRequirements {
     /// `true`: no working output device fails the check.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// `false`: an output that looks like headphones fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_headphones: Option<bool>,
     /// Case-insensitive substrings of device names that mean headphones or a headset
     /// (also applied to the microphone's name for `allow_headset_mic`).
@@ -74,6 +73,7 @@ pub struct ToneFacts {
     pub frames_played: u64,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpeakerFacts {
     pub os: OsFamily,
@@ -83,21 +83,25 @@ pub struct SpeakerFacts {
     pub devices: Vec<DeviceInfo>,
     /// The device checked: the sound server's default sink on Linux when known, else the
     /// system's name for it.
+    #[serialize_always]
     pub device: Option<String>,
+    #[serialize_always]
     pub device_id: Option<String>,
     /// The device checked is the system default.
     pub default_device: bool,
+    #[serialize_always]
     pub channels: Option<u16>,
+    #[serialize_always]
     pub sample_rate: Option<u32>,
     /// Why no output device could be used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<DeviceError>,
     /// The Linux sound server's sinks, when it answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub server: Option<ServerFacts>,
     /// `--play-tone` was asked for.
     pub play_tone: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub tone: Option<ToneFacts>,
     /// What alsa-lib reported meanwhile (kept off the terminal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -35,83 +35,60 @@ pub struct System;
 // ---------------------------------------------------------------------------------------------
 
 /// `[system]` in a profile. Every field is optional: what a profile leaves out is not judged.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SystemRequirements {
     /// Supported operating systems; a family not listed is unsupported.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<BTreeMap<OsFamily, OsRule>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_cpu_cores: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_cpu_cores: Option<u32>,
     /// Current CPU load above this fails (ProctorU-style live limit).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cpu_load_percent: Option<Percent>,
     /// Current CPU load above this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_max_cpu_load_percent: Option<Percent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ram_gb: Option<Gigabytes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_ram_gb: Option<Gigabytes>,
     /// Less memory available (free for new programs) than this fails: a rule about the
     /// memory left while the exam runs, not the memory installed (Respondus Monitor).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_available_memory_gb: Option<Gigabytes>,
     /// Memory in use above this fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_memory_used_percent: Option<Percent>,
     /// Memory in use above this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_max_memory_used_percent: Option<Percent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_free_disk_gb: Option<Gigabytes>,
     /// Less free disk than this warns (a figure no vendor publishes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_free_disk_gb: Option<Gigabytes>,
     /// `false`: a virtual machine or container fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_virtual_machine: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_displays: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_resolution: Option<Resolution>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_resolution: Option<Resolution>,
     /// `false`: a touchscreen that is present fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_touchscreen: Option<bool>,
     /// `true`: a touchscreen that is present warns (presence is not use: the rule may be
     /// about touching the screen during the exam, which no program can see beforehand).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_touchscreen: Option<bool>,
     /// `true`: a pending restart (updates waiting) warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_pending_restart: Option<bool>,
     /// `true`: running on battery warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_on_battery: Option<bool>,
     /// On battery with less charge than this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_battery_percent: Option<Percent>,
     /// Sleeping after fewer idle minutes than this (for the current power source) warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_sleep_minutes: Option<u32>,
 }
 
 /// The rule for one supported OS family.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OsRule {
     /// Lowest version, dotted (`"10"`, `"12"`, `"10.13.6"`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_version: Option<String>,
     /// Accepted CPU architectures (`x86_64`, `aarch64`); absent: any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Vec<String>>,
     /// Windows S mode allowed?
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_s_mode: Option<bool>,
 }
 
@@ -119,11 +96,13 @@ pub struct OsRule {
 // Facts
 // ---------------------------------------------------------------------------------------------
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemFacts {
     pub os: OsFacts,
     pub cpu: CpuFacts,
     pub memory: MemoryFacts,
+    #[serialize_always]
     pub disk: Option<DiskFacts>,
     pub virtualization: Virtualization,
     pub displays: DisplayFacts,
@@ -131,10 +110,10 @@ pub struct SystemFacts {
     #[serde(default)]
     pub power: crate::os::power::PowerFacts,
     /// Why a restart is pending (empty: none); `None` where it cannot be read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pending_restart: Option<Vec<crate::os::reboot::RebootReason>>,
     /// macOS: whether the terminal (or examready) may record the screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub screen_recording: Option<crate::os::macos_permissions::ScreenRecordingFacts>,
 }
 

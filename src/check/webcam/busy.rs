@@ -13,13 +13,14 @@ use crate::catalogue::{Catalogue, OsFamily};
 use crate::os::procs::ProcessFacts;
 
 /// A process holding (or likely holding) the camera.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Holder {
     pub pid: u32,
     /// The process name (Linux `comm`, or the executable name).
     pub name: String,
     /// The catalogue application it belongs to, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub app: Option<String>,
 }
 
@@ -33,10 +34,11 @@ pub enum BusyMethod {
     RunningApps,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BusyFacts {
     /// The device file searched for, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub device: Option<String>,
     pub method: BusyMethod,
     pub holders: Vec<Holder>,

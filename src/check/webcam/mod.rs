@@ -69,16 +69,17 @@ pub struct CameraError {
     pub message: String,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CameraFacts {
     pub index: u32,
     pub name: String,
     pub description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub device: Option<String>,
     /// `"640x480 MJPEG 30 fps"`, ...
     pub formats: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub formats_error: Option<String>,
 }
 
@@ -141,30 +142,39 @@ pub struct SnapshotFacts {
     pub error: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebcamFacts {
     pub os: OsFamily,
     /// nokhwa backend (`Video4Linux`, `MediaFoundation`, `AVFoundation`).
     pub backend: String,
     /// macOS camera permission (`None` elsewhere or not asked).
+    #[serialize_always]
     pub permission: Option<bool>,
+    #[serialize_always]
     pub list_error: Option<String>,
     pub cameras: Vec<CameraFacts>,
     /// `--camera NAME` as given.
+    #[serialize_always]
     pub requested_camera: Option<String>,
     /// The name of the camera examined.
+    #[serialize_always]
     pub chosen: Option<String>,
+    #[serialize_always]
     pub capture: Option<CaptureFacts>,
     pub ladder: Vec<RungFacts>,
+    #[serialize_always]
     pub faces: Option<FaceFacts>,
     /// Who holds the camera, looked up when it delivered no frame.
+    #[serialize_always]
     pub busy: Option<BusyFacts>,
+    #[serialize_always]
     pub snapshot: Option<SnapshotFacts>,
     /// Windows: which apps use the camera now or used it last, and the privacy switches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub consent: Option<crate::os::consent::ConsentFacts>,
     /// macOS: whether the terminal (or examready) may use the camera.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub macos_permission: Option<crate::os::macos_permissions::PermissionFacts>,
 }
 

@@ -15,56 +15,41 @@ crate::units::bounded_f64!(
 );
 
 /// `[webcam]` in a profile. Every key is optional: what a profile leaves out is not judged.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebcamRequirements {
     /// A working camera is required (`false`: its absence is only reported).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// The capture is made at this resolution; no working resolution this large fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_resolution: Option<Resolution>,
     /// Resolutions tried, one frame each (reported).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution_ladder: Option<Vec<Resolution>>,
     /// How long to capture (default 3 s) and with `--quick` (default 1.5 s).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_seconds: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_capture_seconds: Option<Seconds>,
     /// A delivered frame rate below this fails.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_fps: Option<NonNegative>,
     /// A frame whose mean luma is below this is black.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub black_luma: Option<LumaLevel>,
     /// A frame whose SSIM against the previous one is above this is frozen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frozen_ssim: Option<Fraction>,
     /// Black, frozen or uniform (covered) frames above this fraction fail.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bad_frame_fraction: Option<Fraction>,
     /// Mean luma below this warns (too dark for the proctor).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub too_dark_luma: Option<LumaLevel>,
     /// Mean luma above this warns (overexposed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub too_bright_luma: Option<LumaLevel>,
     /// Median variance of the Laplacian (on the frame reduced to 320 px wide) below this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_sharpness: Option<NonNegative>,
     /// No face seen fails (`true`) or warns (`false`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_face: Option<bool>,
     /// `false`: more than one face warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_multiple_faces: Option<bool>,
     /// Face width / frame width below this warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_face_fraction: Option<Fraction>,
     /// `false`: a virtual camera (OBS, ManyCam, phone-as-webcam ...) fails when chosen and
     /// warns when merely installed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_virtual_camera: Option<bool>,
 }
 

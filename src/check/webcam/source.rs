@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::units::Resolution;
 
 /// A camera as the backend lists it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listed {
     /// The backend's index (what `open` takes).
@@ -23,7 +24,7 @@ pub struct Listed {
     /// The backend's description (on Linux: "Video4Linux Device @ /dev/video0").
     pub description: String,
     /// The device file, where there is one (Linux).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub device: Option<String>,
 }
 

@@ -69,6 +69,7 @@ impl Capability {
 }
 
 /// One app's recorded use of the device.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppUse {
     /// What to call it: the catalogue's name ("Zoom"), else the program's file name or the
@@ -79,10 +80,10 @@ pub struct AppUse {
     /// A desktop program (under `NonPackaged`) rather than a Store app.
     pub desktop: bool,
     /// When it last started using the device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub started: Option<jiff::Timestamp>,
     /// When it last stopped (`None` while it is using it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub stopped: Option<jiff::Timestamp>,
 }
 
@@ -101,25 +102,26 @@ pub enum Switch {
 }
 
 /// What Windows records about one device's use and access.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConsentFacts {
     /// Apps using the device now (LastUsedTimeStop = 0).
     pub in_use: Vec<AppUse>,
     /// The app that used it most recently and has stopped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_used: Option<AppUse>,
     /// HKLM "Camera access" for this device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub device_access: Option<Switch>,
     /// HKCU "Let apps access your camera".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub apps_access: Option<Switch>,
     /// HKCU `NonPackaged`: "Let desktop apps access your camera" (the proctoring apps are
     /// desktop apps).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub desktop_apps_access: Option<Switch>,
     /// Group Policy `LetAppsAccess*`: 0 user in control, 1 force allow, 2 force deny.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub policy: Option<u32>,
 }
 
