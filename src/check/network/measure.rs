@@ -35,7 +35,6 @@ pub use loss::udp_echo;
 use phases::*;
 use reach::*;
 pub use samples::per_second;
-use samples::*;
 #[cfg(test)]
 pub use samples::{goodput_settled, longest_pause, mean_goodput, settled};
 use soak::*;

@@ -1,6 +1,7 @@
 //! Goodput: parallel download and upload streams, the byte counter sampled every 100 ms, per-second
 //! figures after the warm-up, and latency under load.
 
+use super::samples::{goodput_settled, longest_pause, mean_goodput, settled};
 use super::*;
 
 pub(super) struct TransferResult {
@@ -91,7 +92,7 @@ pub(super) async fn transfer(
 
 /// Live progress every half second once there is a second to measure: the Mbps of the last one.
 fn report_rate(ctx: &ProbeContext, label: &str, samples: &[(f64, u64)]) {
-    if samples.len() % 5 == 0 && samples.len() > 10 {
+    if samples.len().is_multiple_of(5) && samples.len() > 10 {
         let (t, b) = samples[samples.len() - 1];
         let (t0, b0) = samples[samples.len() - 11];
         let rate = (b - b0) as f64 * 8.0 / 1e6 / (t - t0);
