@@ -80,6 +80,7 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
+/// One check's section: heading, summary, findings, figures, snapshot and charts, facts.
 fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapshot>) {
     let st = c.status.as_str();
     let _ = writeln!(
@@ -97,55 +98,73 @@ fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapsh
         plain::duration(c.duration_ms)
     );
     let _ = writeln!(out, "<p class=\"summary\">{}</p>", esc(&c.summary));
-    if !c.findings.is_empty() {
-        // Problems first, then the rest in the module's order.
-        let mut findings: Vec<_> = c.findings.iter().collect();
-        findings.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
-        out.push_str("<ul class=\"findings\">\n");
-        for f in findings {
-            let fs = f.status.as_str();
-            let _ = write!(
-                out,
-                "<li class=\"finding {fs}\" data-code=\"{}\"><span class=\"mark\" aria-label=\"{}\">{}</span>{} <span class=\"code\">{}</span>",
-                esc(&f.code),
-                status_word(f.status),
-                plain::symbol(f.status),
-                esc(&f.message),
-                esc(&f.code)
-            );
-            if let Some(r) = &f.remedy {
-                let _ = write!(out, "<p class=\"remedy\">→ {}</p>", esc(r));
-            }
-            out.push_str("</li>\n");
-        }
-        out.push_str("</ul>\n");
+    findings_list(out, c);
+    figures_table(out, c);
+    pictures(out, c, image);
+    facts_table(out, c);
+    out.push_str("</section>\n");
+}
+
+/// The findings with their remedies, problems first, then the rest in the module's order.
+fn findings_list(out: &mut String, c: &CheckResult) {
+    if c.findings.is_empty() {
+        return;
     }
+    let mut findings: Vec<_> = c.findings.iter().collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
+    out.push_str("<ul class=\"findings\">\n");
+    for f in findings {
+        let fs = f.status.as_str();
+        let _ = write!(
+            out,
+            "<li class=\"finding {fs}\" data-code=\"{}\"><span class=\"mark\" aria-label=\"{}\">{}</span>{} <span class=\"code\">{}</span>",
+            esc(&f.code),
+            status_word(f.status),
+            plain::symbol(f.status),
+            esc(&f.message),
+            esc(&f.code)
+        );
+        if let Some(r) = &f.remedy {
+            let _ = write!(out, "<p class=\"remedy\">→ {}</p>", esc(r));
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n");
+}
+
+/// The figures measured against the profile's limits.
+fn figures_table(out: &mut String, c: &CheckResult) {
     let rows = plain::figure_rows(c);
-    if !rows.is_empty() {
-        out.push_str("<table class=\"figures\"><thead><tr><th>Figure</th><th>Measured</th><th>Profile</th></tr></thead><tbody>\n");
-        for r in &rows {
-            let mark = r
-                .status
-                .map(|st| {
-                    format!(
-                        "<span class=\"mark\" aria-label=\"{}\">{}</span>",
-                        status_word(st),
-                        plain::symbol(st)
-                    )
-                })
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "<tr class=\"figure {}\" data-figure=\"{}\"><td>{mark}{}</td><td>{}</td><td>{}</td></tr>",
-                r.status.map_or("", |st| st.as_str()),
-                esc(&r.id),
-                esc(&r.label),
-                esc(&r.value),
-                esc(&r.limits)
-            );
-        }
-        out.push_str("</tbody></table>\n");
+    if rows.is_empty() {
+        return;
     }
+    out.push_str("<table class=\"figures\"><thead><tr><th>Figure</th><th>Measured</th><th>Profile</th></tr></thead><tbody>\n");
+    for r in &rows {
+        let mark = r
+            .status
+            .map(|st| {
+                format!(
+                    "<span class=\"mark\" aria-label=\"{}\">{}</span>",
+                    status_word(st),
+                    plain::symbol(st)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<tr class=\"figure {}\" data-figure=\"{}\"><td>{mark}{}</td><td>{}</td><td>{}</td></tr>",
+            r.status.map_or("", |st| st.as_str()),
+            esc(&r.id),
+            esc(&r.label),
+            esc(&r.value),
+            esc(&r.limits)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+/// The camera snapshot (given, or found in the facts) and a chart for every series.
+fn pictures(out: &mut String, c: &CheckResult, image: Option<&charts::Snapshot>) {
     if let Some(snap) = image.cloned().or_else(|| charts::find_snapshot(&c.facts)) {
         let _ = writeln!(
             out,
@@ -164,15 +183,19 @@ fn render_check(out: &mut String, c: &CheckResult, image: Option<&charts::Snapsh
             );
         }
     }
+}
+
+/// The facts behind the result, folded away.
+fn facts_table(out: &mut String, c: &CheckResult) {
     let facts = plain::fact_lines(&c.facts);
-    if !facts.is_empty() {
-        out.push_str("<details class=\"facts\"><summary>Facts behind this result</summary>\n<table class=\"facts\">\n");
-        for (k, v) in &facts {
-            let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(v));
-        }
-        out.push_str("</table></details>\n");
+    if facts.is_empty() {
+        return;
     }
-    out.push_str("</section>\n");
+    out.push_str("<details class=\"facts\"><summary>Facts behind this result</summary>\n<table class=\"facts\">\n");
+    for (k, v) in &facts {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(v));
+    }
+    out.push_str("</table></details>\n");
 }
 
 /// The whole report as one HTML page.

@@ -7,7 +7,7 @@ as task boxes. Strings from the machine are escaped with [`md`], so a process ca
 
 use std::fmt::Write;
 
-use crate::model::Report;
+use crate::model::{CheckResult, Report};
 
 use super::plain;
 
@@ -45,6 +45,28 @@ fn code_line(s: &str) -> String {
 pub fn render(report: &Report) -> String {
     let id = report.content_id();
     let mut out = String::new();
+    header(&mut out, report, &id);
+    overview(&mut out, report);
+    for c in &report.checks {
+        check_section(&mut out, c);
+    }
+    if !report.checklist.is_empty() {
+        out.push_str("## Before check-in: check by hand\n\n");
+        for item in &report.checklist {
+            let _ = writeln!(out, "- [ ] {}", md(item));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "_examready {} · report `{id}`_",
+        md(&report.tool.version)
+    );
+    out
+}
+
+/// The verdict, the report's details and the exam.
+fn header(out: &mut String, report: &Report, id: &str) {
     let _ = writeln!(
         out,
         "# examready report: {}\n",
@@ -64,7 +86,10 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+}
 
+/// One row per check: its result and summary.
+fn overview(out: &mut String, report: &Report) {
     out.push_str("## Checks\n\n| | Check | Result | Summary |\n|---|---|---|---|\n");
     for c in &report.checks {
         let _ = writeln!(
@@ -77,69 +102,56 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push('\n');
+}
 
-    for c in &report.checks {
-        let _ = writeln!(
-            out,
-            "### {} {} ({}, {})\n",
-            plain::symbol(c.status),
-            md(&c.title),
-            c.status,
-            plain::duration(c.duration_ms)
-        );
-        let mut findings: Vec<_> = c.findings.iter().collect();
-        findings.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
-        for f in findings {
-            let _ = writeln!(
-                out,
-                "- {} **{}** `{}`: {}",
-                plain::symbol(f.status),
-                f.status,
-                code_line(&f.code).replace('`', "'"),
-                md(&f.message)
-            );
-            if let Some(r) = &f.remedy {
-                let _ = writeln!(out, "  - Fix: {}", md(r));
-            }
-        }
-        let rows = plain::figure_rows(c);
-        if !rows.is_empty() {
-            out.push_str("\n| | Figure | Measured | Profile |\n|---|---|---|---|\n");
-            for r in &rows {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    r.status.map_or("", plain::symbol),
-                    md(&r.label),
-                    md(&r.value),
-                    md(&r.limits)
-                );
-            }
-        }
-        let facts = plain::fact_lines(&c.facts);
-        if !facts.is_empty() {
-            out.push_str("\n<details><summary>Facts</summary>\n\n```text\n");
-            for (k, v) in &facts {
-                let _ = writeln!(out, "{} = {}", code_line(k), code_line(v));
-            }
-            out.push_str("```\n\n</details>\n");
-        }
-        out.push('\n');
-    }
-
-    if !report.checklist.is_empty() {
-        out.push_str("## Before check-in: check by hand\n\n");
-        for item in &report.checklist {
-            let _ = writeln!(out, "- [ ] {}", md(item));
-        }
-        out.push('\n');
-    }
+/// One check: its findings (problems first) with remedies, its figures and its facts.
+fn check_section(out: &mut String, c: &CheckResult) {
     let _ = writeln!(
         out,
-        "_examready {} · report `{id}`_",
-        md(&report.tool.version)
+        "### {} {} ({}, {})\n",
+        plain::symbol(c.status),
+        md(&c.title),
+        c.status,
+        plain::duration(c.duration_ms)
     );
-    out
+    let mut findings: Vec<_> = c.findings.iter().collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.status.rank()));
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "- {} **{}** `{}`: {}",
+            plain::symbol(f.status),
+            f.status,
+            code_line(&f.code).replace('`', "'"),
+            md(&f.message)
+        );
+        if let Some(r) = &f.remedy {
+            let _ = writeln!(out, "  - Fix: {}", md(r));
+        }
+    }
+    let rows = plain::figure_rows(c);
+    if !rows.is_empty() {
+        out.push_str("\n| | Figure | Measured | Profile |\n|---|---|---|---|\n");
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                r.status.map_or("", plain::symbol),
+                md(&r.label),
+                md(&r.value),
+                md(&r.limits)
+            );
+        }
+    }
+    let facts = plain::fact_lines(&c.facts);
+    if !facts.is_empty() {
+        out.push_str("\n<details><summary>Facts</summary>\n\n```text\n");
+        for (k, v) in &facts {
+            let _ = writeln!(out, "{} = {}", code_line(k), code_line(v));
+        }
+        out.push_str("```\n\n</details>\n");
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

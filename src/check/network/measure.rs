@@ -25,6 +25,7 @@ mod http;
 mod loss;
 mod phases;
 mod reach;
+mod samples;
 mod soak;
 mod transfer;
 mod upload;
@@ -33,11 +34,11 @@ use http::*;
 pub use loss::udp_echo;
 use phases::*;
 use reach::*;
-use soak::*;
-pub use transfer::per_second;
-use transfer::*;
+pub use samples::per_second;
 #[cfg(test)]
-pub use transfer::{goodput_settled, longest_pause, mean_goodput, settled};
+pub use samples::{goodput_settled, longest_pause, mean_goodput, settled};
+use soak::*;
+use transfer::*;
 use upload::*;
 
 /// Longest wait for one step (DNS, connect, TLS handshake, a response's headers).

@@ -116,70 +116,11 @@ pub(super) fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
         && bad.len() == f.endpoints.len()
         && bad.iter().all(|e| e.status == EndpointStatus::DnsFailed)
     {
-        let allow: Vec<String> = f
-            .endpoints
-            .iter()
-            .map(|e| format!("{}:{}", e.host, e.port))
-            .collect();
-        out.push(Finding::fail(
-            NetCode::NetOffline,
-            format!(
-                "No name resolves: DNS failed for all {} endpoints the exam needs. This computer \
-                 is offline, or its DNS does not work.",
-                f.endpoints.len()
-            ),
-            format!(
-                "Connect to the internet (open a web page to check; a hotel or campus network may \
-                 first want a login page), restart the router, or set a working DNS server, then run \
-                 examready again. A firewall must allow: {}.",
-                allow.join(", ")
-            ),
-        ));
+        out.push(offline(f));
         return;
     }
     for e in &bad {
-        let proto = if e.tls { "TCP (TLS)" } else { "TCP" };
-        let issuer = tls_issuer(e);
-        let message = format!(
-            "{}:{}: {}{}{issuer}{}.",
-            e.host,
-            e.port,
-            e.status.describe(),
-            e.error
-                .as_deref()
-                .map(|x| format!(" ({x})"))
-                .unwrap_or_default(),
-            if e.required {
-                ""
-            } else {
-                "; the profile marks this endpoint as advisory"
-            }
-        );
-        let status = if e.required {
-            Status::Fail
-        } else {
-            Status::Warn
-        };
-        let remedy = match e.status {
-            EndpointStatus::DnsFailed => format!(
-                "The name {} does not resolve: check that you are online and that your DNS (router, \
-                     Pi-hole, company DNS) does not block it; a firewall must allow {} on {proto} port {}.",
-                e.host, e.host, e.port
-            ),
-            EndpointStatus::TlsFailed => format!(
-                "Something intercepts secure connections to {}:{} (antivirus web shield, company proxy, \
-                     captive portal): turn it off or allow {} on port {} without inspection.",
-                e.host, e.port, e.host, e.port
-            ),
-            _ => format!(
-                "A firewall or router blocks it: allow outgoing {proto} to {} on port {} (ask your \
-                     network administrator on a company or school network).",
-                e.host, e.port
-            ),
-        };
-        out.push(
-            Finding::new(NetCode::NetEndpointUnreachable, status, message).with_remedy(remedy),
-        );
+        out.push(unreachable(e));
     }
     for e in f
         .endpoints
@@ -190,20 +131,90 @@ pub(super) fn endpoints(f: &NetworkFacts, out: &mut Vec<Finding>) {
         websocket(e, out);
     }
     if bad.is_empty() {
-        let slowest = f
-            .endpoints
-            .iter()
-            .map(|e| {
-                e.dns_ms.unwrap_or(0.0) + e.connect_ms.unwrap_or(0.0) + e.tls_ms.unwrap_or(0.0)
-            })
-            .fold(0.0, f64::max);
-        out.push(Finding::pass(
-            NetCode::NetEndpointsReachable,
-            format!(
-                "All {} endpoints answered (slowest {} for DNS, connect and TLS together).",
-                f.endpoints.len(),
-                ms(slowest)
-            ),
-        ));
+        out.push(all_reachable(f));
     }
+}
+
+/// DNS failed for every endpoint: this computer is offline, or its DNS does not work.
+fn offline(f: &NetworkFacts) -> Finding {
+    let allow: Vec<String> = f
+        .endpoints
+        .iter()
+        .map(|e| format!("{}:{}", e.host, e.port))
+        .collect();
+    Finding::fail(
+        NetCode::NetOffline,
+        format!(
+            "No name resolves: DNS failed for all {} endpoints the exam needs. This computer \
+             is offline, or its DNS does not work.",
+            f.endpoints.len()
+        ),
+        format!(
+            "Connect to the internet (open a web page to check; a hotel or campus network may \
+             first want a login page), restart the router, or set a working DNS server, then run \
+             examready again. A firewall must allow: {}.",
+            allow.join(", ")
+        ),
+    )
+}
+
+/// One endpoint that did not answer: what failed, and a remedy for that kind of failure.
+fn unreachable(e: &EndpointFacts) -> Finding {
+    let proto = if e.tls { "TCP (TLS)" } else { "TCP" };
+    let issuer = tls_issuer(e);
+    let message = format!(
+        "{}:{}: {}{}{issuer}{}.",
+        e.host,
+        e.port,
+        e.status.describe(),
+        e.error
+            .as_deref()
+            .map(|x| format!(" ({x})"))
+            .unwrap_or_default(),
+        if e.required {
+            ""
+        } else {
+            "; the profile marks this endpoint as advisory"
+        }
+    );
+    let status = if e.required {
+        Status::Fail
+    } else {
+        Status::Warn
+    };
+    let remedy = match e.status {
+        EndpointStatus::DnsFailed => format!(
+            "The name {} does not resolve: check that you are online and that your DNS (router, \
+                 Pi-hole, company DNS) does not block it; a firewall must allow {} on {proto} port {}.",
+            e.host, e.host, e.port
+        ),
+        EndpointStatus::TlsFailed => format!(
+            "Something intercepts secure connections to {}:{} (antivirus web shield, company proxy, \
+                 captive portal): turn it off or allow {} on port {} without inspection.",
+            e.host, e.port, e.host, e.port
+        ),
+        _ => format!(
+            "A firewall or router blocks it: allow outgoing {proto} to {} on port {} (ask your \
+                 network administrator on a company or school network).",
+            e.host, e.port
+        ),
+    };
+    Finding::new(NetCode::NetEndpointUnreachable, status, message).with_remedy(remedy)
+}
+
+/// Every endpoint answered: a pass naming the slowest.
+fn all_reachable(f: &NetworkFacts) -> Finding {
+    let slowest = f
+        .endpoints
+        .iter()
+        .map(|e| e.dns_ms.unwrap_or(0.0) + e.connect_ms.unwrap_or(0.0) + e.tls_ms.unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    Finding::pass(
+        NetCode::NetEndpointsReachable,
+        format!(
+            "All {} endpoints answered (slowest {} for DNS, connect and TLS together).",
+            f.endpoints.len(),
+            ms(slowest)
+        ),
+    )
 }

@@ -80,8 +80,8 @@ fn every_name_failing_is_one_offline_finding_naming_every_endpoint() {
     );
 }
 
-#[test]
-fn endpoint_failures_name_host_port_and_kind() {
+/// Five endpoints failing in five ways (the last advisory), judged.
+fn endpoint_failures() -> Judgement {
     let mut f = healthy();
     let base = f.endpoints[0].clone();
     let mk = |host: &str, port, status, err: &str, required| EndpointFacts {
@@ -124,19 +124,45 @@ fn endpoint_failures_name_host_port_and_kind() {
             false,
         ),
     ];
-    let j = judged(&f);
-    assert_eq!(j.status(), Status::Fail);
-    let eps: Vec<_> = j
-        .findings
+    judged(&f)
+}
+
+/// The `net-endpoint-unreachable` findings, in the order of the endpoints.
+fn unreachable(j: &Judgement) -> Vec<&crate::model::Finding> {
+    j.findings
         .iter()
         .filter(|x| x.code == "net-endpoint-unreachable")
-        .collect();
-    assert_eq!(eps.len(), 5);
+        .collect()
+}
+
+#[test]
+fn endpoint_failures_fail_and_are_counted() {
+    let j = endpoint_failures();
+    assert_eq!(j.status(), Status::Fail);
+    assert_eq!(unreachable(&j).len(), 5);
+    assert!(!codes(&j).contains(&("net-endpoints-reachable", Status::Pass)));
+    assert!(
+        j.summary.contains("0/5 endpoints reachable"),
+        "{}",
+        j.summary
+    );
+}
+
+#[test]
+fn endpoint_dns_failure_names_host_and_port() {
+    let j = endpoint_failures();
+    let eps = unreachable(&j);
     assert!(
         eps[0].message.contains("x.invalid:443: DNS failed"),
         "{}",
         eps[0].message
     );
+}
+
+#[test]
+fn endpoint_refused_names_host_port_and_the_port_to_allow() {
+    let j = endpoint_failures();
+    let eps = unreachable(&j);
     assert!(
         eps[1]
             .message
@@ -149,18 +175,24 @@ fn endpoint_failures_name_host_port_and_kind() {
             .unwrap()
             .contains("a.example on port 1935")
     );
+}
+
+#[test]
+fn endpoint_timeout_and_tls_failure_name_their_kind() {
+    let j = endpoint_failures();
+    let eps = unreachable(&j);
     assert!(eps[2].message.contains("timed out"));
     assert!(eps[3].message.contains("TLS failed"));
+}
+
+#[test]
+fn endpoint_advisory_failure_only_warns() {
+    let j = endpoint_failures();
+    let eps = unreachable(&j);
     assert_eq!(
         eps[4].status,
         Status::Warn,
         "an advisory endpoint only warns"
-    );
-    assert!(!codes(&j).contains(&("net-endpoints-reachable", Status::Pass)));
-    assert!(
-        j.summary.contains("0/5 endpoints reachable"),
-        "{}",
-        j.summary
     );
 }
 
