@@ -75,24 +75,25 @@ bounded_u32!(
 );
 
 /// One endpoint that must be reachable: `{ host = "...", port = 443, tls = true }`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSpec {
     pub host: String,
     pub port: u16,
     /// Do a TLS handshake after connecting; default: true for port 443.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub tls: Option<bool>,
     /// false: a failure only warns (for hosts the vendor names only by wildcard). Default true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub required: Option<bool>,
     /// A path (`"/session"`) to open a WebSocket on after connecting (and TLS): the HTTP/1.1
     /// Upgrade must be answered with 101 and the right `Sec-WebSocket-Accept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub websocket: Option<WebSocketPath>,
     /// Where the vendor names this host or port (a document, an address): shown by
     /// `examready allowlist`, never judged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub source: Option<String>,
 }
 
@@ -126,65 +127,45 @@ impl EndpointSpec {
 }
 
 /// `[network]` in a profile. Every key is optional; a figure left out is not judged.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkRequirements {
     /// Measurement server (speaks `GET /__down?bytes=N`, `POST /__up`); `--server` overrides.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerUrl>,
     /// Hosts and ports that must be reachable.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<EndpointSpec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_download_mbps: Option<Mbps>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_download_mbps: Option<Mbps>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_upload_mbps: Option<Mbps>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_upload_mbps: Option<Mbps>,
     /// Idle latency (median) above this fails; above the recommendation warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_latency_ms: Option<Millis>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_max_latency_ms: Option<Millis>,
     /// Jitter above this fails; above the recommendation warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_jitter_ms: Option<Millis>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_max_jitter_ms: Option<Millis>,
     /// Loss above this fails (when its 95 % interval is above it too); above the recommendation
     /// warns.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loss_percent: Option<Percent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended_max_loss_percent: Option<Percent>,
     /// Above this increase of latency under load: a warning (bufferbloat).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_loaded_latency_increase_ms: Option<Millis>,
     /// false: an active VPN/tunnel interface fails the check.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_vpn: Option<bool>,
     /// false: a configured proxy fails the check.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_proxy: Option<bool>,
     /// true: a Wi-Fi connection gives a warning.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_on_wifi: Option<bool>,
     /// Bit rate the soak test streams at (webcam + screen).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub video_bitrate_mbps: Option<Mbps>,
     /// Duration of each transfer (download, upload), warm-up included.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_seconds: Option<Seconds>,
     /// The same with `--quick`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_test_seconds: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub streams: Option<Streams>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_probes: Option<ProbeCount>,
     /// Echo packets sent for the loss measurement (default 1000).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub loss_packets: Option<PacketCount>,
 }
