@@ -205,6 +205,44 @@ check report.json
     assert_eq!(finding.expect("net-loss-high")["status"], "fail");
 }
 
+/// Issue 13: --quick sends a quarter of the echo packets, and the rest when a loss already
+/// shows by then: a clean link stays quick, a lossy one is measured on the full count.
+#[test]
+fn quick_sends_every_echo_packet_only_on_a_lossy_link() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !require(
+        tools_ready().is_ok(),
+        &tools_ready().err().unwrap_or_default(),
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_profile(dir.path(), "loss_packets = 1000\ntest_seconds = 1\n");
+    in_namespace(
+        dir.path(),
+        r#"
+start_serve
+check clean.json --quick
+nft add table inet t
+nft add chain inet t c '{ type filter hook input priority 0; }'
+nft add rule inet t c numgen random mod 100 '<' 5 drop
+check lossy.json --quick
+"#,
+    );
+    let clean = read_json(dir.path(), "clean.json");
+    let lossy = read_json(dir.path(), "lossy.json");
+    let (c, l) = (facts(&clean), facts(&lossy));
+    assert_eq!(c["loss_packets_sent"], 250, "{c:#}");
+    assert_eq!(c["loss_percent"], 0.0, "{c:#}");
+    assert_eq!(l["loss_packets_sent"], 1000, "{l:#}");
+    let loss = l["loss_percent"].as_f64().unwrap();
+    let expected = 100.0 * (1.0 - 0.95f64 * 0.95);
+    assert!(
+        (loss - expected).abs() <= 3.0,
+        "loss {loss} vs {expected}: {l:#}"
+    );
+}
+
 #[test]
 fn icmp_measures_loss_when_the_udp_echo_is_blocked() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
