@@ -126,6 +126,33 @@ fn finish(
     }
 }
 
+/// The result of a check whose probe did not answer within `deadline`.
+fn timed_out(check: &dyn Check, elapsed: Duration, deadline: Duration) -> CheckResult {
+    let id = check.id();
+    CheckResult {
+        id: id.into(),
+        title: check.title().into(),
+        status: Status::Timeout,
+        summary: format!("no answer within {} s", fmt_secs(deadline)),
+        duration_ms: elapsed.as_millis() as u64,
+        facts: serde_json::Value::Null,
+        figures: vec![],
+        findings: vec![Finding::new(
+            crate::codes::RunnerCode::CheckTimedOut,
+            Status::Timeout,
+            format!(
+                "The {} check did not finish within {} s: a device, driver or network did not answer.",
+                check.title().to_lowercase(),
+                fmt_secs(deadline)
+            ),
+        )
+        .with_remedy(format!(
+            "Close programs that may hold the device, unplug and reconnect it (or restart the computer), \
+             then run `examready check --only {id} -v`."
+        ))],
+    }
+}
+
 async fn run_one(
     check: &'static dyn Check,
     profile: Arc<Profile>,
@@ -157,28 +184,7 @@ async fn run_one(
     let result = match tokio::time::timeout(deadline, handle).await {
         Err(_) => {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-            CheckResult {
-                id: id.into(),
-                title: check.title().into(),
-                status: Status::Timeout,
-                summary: format!("no answer within {} s", fmt_secs(deadline)),
-                duration_ms: start.elapsed().as_millis() as u64,
-                facts: serde_json::Value::Null,
-                figures: vec![],
-                findings: vec![Finding::new(
-                    crate::codes::RunnerCode::CheckTimedOut,
-                    Status::Timeout,
-                    format!(
-                        "The {} check did not finish within {} s: a device, driver or network did not answer.",
-                        check.title().to_lowercase(),
-                        fmt_secs(deadline)
-                    ),
-                )
-                .with_remedy(format!(
-                    "Close programs that may hold the device, unplug and reconnect it (or restart the computer), \
-                     then run `examready check --only {id} -v`."
-                ))],
-            }
+            timed_out(check, start.elapsed(), deadline)
         }
         Ok(Err(join)) if join.is_panic() => {
             let msg = panic_message(join.into_panic().as_ref());

@@ -115,8 +115,8 @@ fn show_run(
     Ok(())
 }
 
-pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
-    let signals = crate::interrupt::install(NOTHING_WRITTEN);
+/// The run's plan (as `check` would make it, with the exam) and the schedule of the runs.
+fn watch_plan(args: &WatchArgs) -> anyhow::Result<(Plan, Schedule)> {
     let min = if args.runs.is_some() {
         watch::MIN_EVERY_BOUNDED
     } else {
@@ -137,6 +137,49 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
         every,
         max_runs: args.runs,
     };
+    Ok((plan, schedule))
+}
+
+/// Say when the next run is, and sleep until then.
+fn wait_for_next(next: &watch::NextRun, tz: &jiff::tz::TimeZone) -> anyhow::Result<()> {
+    show(&format!(
+        "Next run at {}{}; Ctrl-C stops.\n",
+        hh_mm(next.at, tz),
+        if next.last { " (the last)" } else { "" }
+    ))?;
+    let wait = jiff::Timestamp::now().duration_until(next.at);
+    if let Ok(wait) = std::time::Duration::try_from(wait) {
+        std::thread::sleep(wait);
+    }
+    Ok(())
+}
+
+/// The closing line: why the watch stopped and the last verdict.
+fn say_last(
+    last: &Report,
+    done: u32,
+    schedule: &Schedule,
+    tz: &jiff::tz::TimeZone,
+) -> anyhow::Result<()> {
+    let why = if last.time >= schedule.check_in {
+        "Check-in is open".to_string()
+    } else {
+        format!(
+            "Stopped after {done} run{}",
+            if done == 1 { "" } else { "s" }
+        )
+    };
+    show(&format!(
+        "\n{why}. Last verdict ({}): {}. Report id: {}\n",
+        hh_mm(last.time, tz),
+        render::plain::headline(last),
+        last.report_id.as_deref().unwrap_or("-")
+    ))
+}
+
+pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
+    let signals = crate::interrupt::install(NOTHING_WRITTEN);
+    let (plan, schedule) = watch_plan(args)?;
     let tz = jiff::tz::TimeZone::system();
     show(&format!("{}\n", intro(&plan, &schedule, args.runs, &tz)))?;
     let notifier: Option<&'static dyn Notifier> =
@@ -172,15 +215,7 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
         let Some(next) = next else {
             break previous.expect("a run finished");
         };
-        show(&format!(
-            "Next run at {}{}; Ctrl-C stops.\n",
-            hh_mm(next.at, &tz),
-            if next.last { " (the last)" } else { "" }
-        ))?;
-        let wait = jiff::Timestamp::now().duration_until(next.at);
-        if let Ok(wait) = std::time::Duration::try_from(wait) {
-            std::thread::sleep(wait);
-        }
+        wait_for_next(&next, &tz)?;
         started = jiff::Timestamp::now();
     };
     // A timed-out probe may still be stuck in a driver: do not wait for it.
@@ -189,19 +224,6 @@ pub(super) fn run_watch(args: &WatchArgs) -> anyhow::Result<u8> {
     for n in notifying {
         let _ = n.join();
     }
-    let why = if last.time >= schedule.check_in {
-        "Check-in is open".to_string()
-    } else {
-        format!(
-            "Stopped after {done} run{}",
-            if done == 1 { "" } else { "s" }
-        )
-    };
-    show(&format!(
-        "\n{why}. Last verdict ({}): {}. Report id: {}\n",
-        hh_mm(last.time, &tz),
-        render::plain::headline(&last),
-        last.report_id.as_deref().unwrap_or("-")
-    ))?;
+    say_last(&last, done, &schedule, &tz)?;
     Ok(verdict_code(&last))
 }

@@ -1,3 +1,6 @@
+use std::time::SystemTime;
+
+use super::folder::run_sequence;
 use super::*;
 use crate::model::{CheckResult, ProfileRef, Status};
 
