@@ -33,7 +33,7 @@ macro_rules! test_module {
             const ID: &'static str = $id;
             const TITLE: &'static str = $id;
             const ABOUT: &'static str = "test-only module";
-            const CODES: &'static [(&'static str, &'static str)] = TestCode::TABLE;
+            const CODES: &'static [&'static [(&'static str, &'static str)]] = &[TestCode::TABLE];
             fn probe(&self, _: &(), ctx: &ProbeContext) -> anyhow::Result<Facts> {
                 ($probe)(ctx)
             }

@@ -211,8 +211,9 @@ pub trait Module: Send + Sync + 'static {
     const TITLE: &'static str;
     /// What the module verifies, one line (for `examready checks`).
     const ABOUT: &'static str;
-    /// Finding codes this module can emit, with a one-line meaning (pinned by tests).
-    const CODES: &'static [(&'static str, &'static str)];
+    /// Finding codes this module can emit, with a one-line meaning (pinned by tests): its own
+    /// code table, and those of the OS parts it uses (consent, macOS permissions).
+    const CODES: &'static [&'static [(&'static str, &'static str)]];
 
     fn probe(&self, req: &Self::Requirements, ctx: &ProbeContext) -> anyhow::Result<Self::Facts>;
     fn judge(facts: &Self::Facts, req: &Self::Requirements, ctx: JudgeContext) -> Judgement;
@@ -229,7 +230,7 @@ pub trait Check: Send + Sync + 'static {
     fn id(&self) -> &'static str;
     fn title(&self) -> &'static str;
     fn about(&self) -> &'static str;
-    fn codes(&self) -> &'static [(&'static str, &'static str)];
+    fn codes(&self) -> Vec<(&'static str, &'static str)>;
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<serde_json::Value>;
     fn judge(
         &self,
@@ -253,8 +254,8 @@ impl<M: Module> Check for M {
     fn about(&self) -> &'static str {
         M::ABOUT
     }
-    fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        M::CODES
+    fn codes(&self) -> Vec<(&'static str, &'static str)> {
+        M::CODES.iter().flat_map(|t| t.iter().copied()).collect()
     }
     fn probe(&self, ctx: &ProbeContext) -> anyhow::Result<serde_json::Value> {
         let req = requirements::<M>(ctx.sections.as_ref())?;
@@ -374,7 +375,7 @@ mod tests {
             for (code, meaning) in c.codes() {
                 assert!(is_kebab_case(code), "{code}");
                 assert!(!meaning.is_empty(), "{code} has no meaning");
-                assert!(codes.insert(*code), "code {code} declared twice");
+                assert!(codes.insert(code), "code {code} declared twice");
             }
         }
     }

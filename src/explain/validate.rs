@@ -163,7 +163,11 @@ fn check_ref(c: &RawCheckRef, err: ErrAt) -> Result<CheckRef, ProfileError> {
     }
     let mut codes = Vec::new();
     for code in &c.codes {
-        let Some((code, meaning)) = module.codes().iter().find(|(k, _)| k == code.get_ref()) else {
+        let Some((code, meaning)) = module
+            .codes()
+            .into_iter()
+            .find(|(k, _)| k == code.get_ref())
+        else {
             return Err(err(
                 code.span(),
                 format!(

@@ -87,15 +87,14 @@ impl Device {
             Device::Microphone => "System Settings > Privacy & Security > Microphone",
         }
     }
-    fn code(self, kind: Kind) -> MacPermissionCode {
-        use MacPermissionCode::*;
+    fn code(self, kind: Kind) -> crate::codes::Code {
         match (self, kind) {
-            (Device::Camera, Kind::Denied) => WebcamPermissionDenied,
-            (Device::Camera, Kind::NotAsked) => WebcamPermissionNotAsked,
-            (Device::Camera, Kind::Granted) => WebcamPermissionGranted,
-            (Device::Microphone, Kind::Denied) => MicPermissionDenied,
-            (Device::Microphone, Kind::NotAsked) => MicPermissionNotAsked,
-            (Device::Microphone, Kind::Granted) => MicPermissionGranted,
+            (Device::Camera, Kind::Denied) => MacCameraCode::WebcamPermissionDenied.into(),
+            (Device::Camera, Kind::NotAsked) => MacCameraCode::WebcamPermissionNotAsked.into(),
+            (Device::Camera, Kind::Granted) => MacCameraCode::WebcamPermissionGranted.into(),
+            (Device::Microphone, Kind::Denied) => MacMicCode::MicPermissionDenied.into(),
+            (Device::Microphone, Kind::NotAsked) => MacMicCode::MicPermissionNotAsked.into(),
+            (Device::Microphone, Kind::Granted) => MacMicCode::MicPermissionGranted.into(),
         }
     }
 }
@@ -108,22 +107,34 @@ enum Kind {
 }
 
 crate::finding_codes! {
-    /// The macOS permission codes (each module lists its own among its codes).
-    pub enum MacPermissionCode {
+    /// The macOS camera permission codes (the webcam module lists them among its codes).
+    pub enum MacCameraCode {
         WebcamPermissionDenied = "webcam-permission-denied": "macOS denies (or restricts) camera access to the terminal or examready",
         WebcamPermissionNotAsked = "webcam-permission-not-asked": "macOS has not asked yet for camera access (it asks on first use)",
         WebcamPermissionGranted = "webcam-permission-granted": "macOS allows camera access (the exam app needs its own grant)",
+    }
+}
+
+crate::finding_codes! {
+    /// The macOS microphone permission codes (the microphone module lists them).
+    pub enum MacMicCode {
         MicPermissionDenied = "mic-permission-denied": "macOS denies (or restricts) microphone access to the terminal or examready",
         MicPermissionNotAsked = "mic-permission-not-asked": "macOS has not asked yet for microphone access (it asks on first use)",
         MicPermissionGranted = "mic-permission-granted": "macOS allows microphone access (the exam app needs its own grant)",
+    }
+}
+
+crate::finding_codes! {
+    /// The macOS screen recording code (the system module lists it).
+    pub enum MacSystemCode {
         ScreenRecordingPermission = "screen-recording-permission": "macOS screen recording: the exam app needs its own grant",
     }
 }
 
 /// The codes of each module, for its code list.
-pub const WEBCAM_CODES: &[(&str, &str)] = MacPermissionCode::TABLE.split_at(3).0;
-pub const MIC_CODES: &[(&str, &str)] = MacPermissionCode::TABLE.split_at(3).1.split_at(3).0;
-pub const SYSTEM_CODES: &[(&str, &str)] = MacPermissionCode::TABLE.split_at(6).1;
+pub const WEBCAM_CODES: &[(&str, &str)] = MacCameraCode::TABLE;
+pub const MIC_CODES: &[(&str, &str)] = MacMicCode::TABLE;
+pub const SYSTEM_CODES: &[(&str, &str)] = MacSystemCode::TABLE;
 
 /// The app macOS holds responsible, from the terminal's `TERM_PROGRAM` and the launching app's
 /// `__CFBundleIdentifier` (both unset when examready was opened from Finder).
@@ -279,7 +290,7 @@ pub fn judge_screen_recording(facts: &ScreenRecordingFacts) -> Finding {
         )
     };
     let f = Finding::pass(
-        MacPermissionCode::ScreenRecordingPermission,
+        MacSystemCode::ScreenRecordingPermission,
         format!(
             "{now} The exam app ({EXAM_APPS}) records the screen and needs its own grant: turn \
              it on in {place} when it asks, then quit and reopen the exam app."

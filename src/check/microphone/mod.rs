@@ -252,19 +252,12 @@ pub fn virtual_input(f: &MicFacts, catalogue: &Catalogue) -> Option<String> {
     None
 }
 crate::finding_codes! {
-    /// The microphone module's finding codes (the consent ones included).
+    /// The microphone module's own finding codes (its `CODES` adds the consent and macOS ones).
     pub enum MicCode {
         MicLevel = "mic-level": "the microphone records at a usable level",
         MicNone = "mic-none": "no microphone was found or none opens",
         MicNotFound = "mic-not-found": "no microphone matches --mic NAME",
         MicBusy = "mic-busy": "the microphone is held by another application",
-        MicInUse = "mic-in-use": "Windows records another app using the microphone right now (named)",
-        MicAccessOff = "mic-access-off": "Windows privacy settings turn microphone access off",
-        MicDesktopAppsOff = "mic-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
-        MicPolicyDenied = "mic-policy-denied": "a Group Policy of the organisation denies apps the microphone",
-        MicPermissionDenied = "mic-permission-denied": "macOS denies (or restricts) microphone access to the terminal or examready",
-        MicPermissionNotAsked = "mic-permission-not-asked": "macOS has not asked yet for microphone access (it asks on first use)",
-        MicPermissionGranted = "mic-permission-granted": "macOS allows microphone access (the exam app needs its own grant)",
         MicPermission = "mic-permission": "the operating system refused access to the microphone",
         MicNoData = "mic-no-data": "the microphone opened but sent no audio",
         MicError = "mic-error": "the microphone could not record",
@@ -308,7 +301,11 @@ impl Module for Microphone {
     const ID: &'static str = "microphone";
     const TITLE: &'static str = "Microphone";
     const ABOUT: &'static str = "a microphone records sound: level, clipping, silence, room noise, virtual and headset inputs (--mic NAME, --speak)";
-    const CODES: &'static [(&'static str, &'static str)] = MicCode::TABLE;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[
+        MicCode::TABLE,
+        crate::os::consent::MIC_CODES,
+        crate::os::macos_permissions::MIC_CODES,
+    ];
 
     fn probe(&self, req: &MicrophoneRequirements, ctx: &ProbeContext) -> anyhow::Result<MicFacts> {
         probe::probe(req, ctx)

@@ -65,7 +65,7 @@ impl Module for Network {
     const TITLE: &'static str = "Network";
     const ABOUT: &'static str = "endpoint reachability, latency, jitter, loss, download/upload goodput, \
          latency under load, Wi-Fi/VPN/proxy";
-    const CODES: &'static [(&'static str, &'static str)] = judge::CODES;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[judge::CODES];
 
     fn probe(&self, req: &NetworkRequirements, ctx: &ProbeContext) -> anyhow::Result<NetworkFacts> {
         measure::probe(req, ctx)

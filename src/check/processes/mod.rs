@@ -40,7 +40,7 @@ impl Module for Processes {
     const TITLE: &'static str = "Running applications";
     const ABOUT: &'static str =
         "remote-access, meeting, screen-capture, AI and other applications the proctor prohibits";
-    const CODES: &'static [(&'static str, &'static str)] = ProcessCode::TABLE;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[ProcessCode::TABLE];
 
     fn probe(
         &self,

@@ -129,7 +129,7 @@ impl Module for Speaker {
     const TITLE: &'static str = "Speaker";
     const ABOUT: &'static str =
         "a sound output exists and opens, plays a test tone (--play-tone), and is not headphones";
-    const CODES: &'static [(&'static str, &'static str)] = SpeakerCode::TABLE;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[SpeakerCode::TABLE];
 
     fn probe(
         &self,

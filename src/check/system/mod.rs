@@ -191,7 +191,6 @@ crate::finding_codes! {
         DisplayTouch = "display-touch": "a touchscreen is present: not allowed (fail) or to be left untouched (warning)",
         DisplayOk = "display-ok": "the display setup meets the profile",
         DisplayNotChecked = "display-not-checked": "no display server or API answered, so displays were not checked",
-        ScreenRecordingPermission = "screen-recording-permission": "macOS screen recording: the exam app needs its own grant",
     }
 }
 
@@ -202,7 +201,10 @@ impl Module for System {
     const TITLE: &'static str = "Computer";
     const ABOUT: &'static str =
         "operating system, CPU, memory, disk, virtual machine and displays against the profile";
-    const CODES: &'static [(&'static str, &'static str)] = SystemCode::TABLE;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[
+        SystemCode::TABLE,
+        crate::os::macos_permissions::SYSTEM_CODES,
+    ];
 
     fn probe(&self, _req: &SystemRequirements, ctx: &ProbeContext) -> anyhow::Result<SystemFacts> {
         probe::probe(ctx)

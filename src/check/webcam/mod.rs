@@ -235,7 +235,7 @@ pub use judge::judge_with;
 // ---------------------------------------------------------------------------------------------
 
 crate::finding_codes! {
-    /// The webcam module's finding codes (the consent ones included).
+    /// The webcam module's own finding codes (its `CODES` adds the consent and macOS ones).
     pub enum WebcamCode {
         WebcamListFailed = "webcam-list-failed": "the cameras could not be listed",
         WebcamNone = "webcam-none": "no camera found",
@@ -244,13 +244,6 @@ crate::finding_codes! {
         WebcamVirtual = "webcam-virtual": "the camera in use is a virtual camera the profile does not allow",
         WebcamVirtualInstalled = "webcam-virtual-installed": "a virtual camera the profile does not allow is installed",
         WebcamBusy = "webcam-busy": "another process holds the camera",
-        WebcamInUse = "webcam-in-use": "Windows records another app using the camera right now (named)",
-        WebcamAccessOff = "webcam-access-off": "Windows privacy settings turn camera access off",
-        WebcamDesktopAppsOff = "webcam-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
-        WebcamPolicyDenied = "webcam-policy-denied": "a Group Policy of the organisation denies apps the camera",
-        WebcamPermissionDenied = "webcam-permission-denied": "macOS denies (or restricts) camera access to the terminal or examready",
-        WebcamPermissionNotAsked = "webcam-permission-not-asked": "macOS has not asked yet for camera access (it asks on first use)",
-        WebcamPermissionGranted = "webcam-permission-granted": "macOS allows camera access (the exam app needs its own grant)",
         WebcamNoFrame = "webcam-no-frame": "a listed camera delivered no frame",
         WebcamCapture = "webcam-capture": "the camera delivers frames (resolution and frame rate)",
         WebcamInterrupted = "webcam-interrupted": "the picture stopped during the capture",
@@ -281,7 +274,11 @@ impl Module for Webcam {
     const ID: &'static str = "webcam";
     const TITLE: &'static str = "Webcam";
     const ABOUT: &'static str = "camera present and delivering frames at the required resolution and frame rate; black, frozen, covered, dark, backlit or blurred picture; a face in view; virtual and busy cameras";
-    const CODES: &'static [(&'static str, &'static str)] = WebcamCode::TABLE;
+    const CODES: &'static [&'static [(&'static str, &'static str)]] = &[
+        WebcamCode::TABLE,
+        crate::os::consent::WEBCAM_CODES,
+        crate::os::macos_permissions::WEBCAM_CODES,
+    ];
 
     fn probe(&self, req: &WebcamRequirements, ctx: &ProbeContext) -> anyhow::Result<WebcamFacts> {
         let seconds = if ctx.options.quick {

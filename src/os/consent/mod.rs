@@ -241,12 +241,18 @@ pub fn app_list(uses: &[AppUse]) -> String {
 }
 
 crate::finding_codes! {
-    /// The codes of the consent findings, both devices' (each module lists its own).
-    pub enum ConsentCode {
+    /// The camera's consent codes (the webcam module lists them among its codes).
+    pub enum WebcamConsentCode {
         WebcamInUse = "webcam-in-use": "Windows records another app using the camera right now (named)",
         WebcamAccessOff = "webcam-access-off": "Windows privacy settings turn camera access off",
         WebcamDesktopAppsOff = "webcam-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the camera",
         WebcamPolicyDenied = "webcam-policy-denied": "a Group Policy of the organisation denies apps the camera",
+    }
+}
+
+crate::finding_codes! {
+    /// The microphone's consent codes (the microphone module lists them).
+    pub enum MicConsentCode {
         MicInUse = "mic-in-use": "Windows records another app using the microphone right now (named)",
         MicAccessOff = "mic-access-off": "Windows privacy settings turn microphone access off",
         MicDesktopAppsOff = "mic-desktop-apps-off": "Windows privacy settings keep desktop apps (the proctoring app) from the microphone",
@@ -255,21 +261,22 @@ crate::finding_codes! {
 }
 
 /// The codes these findings use, for a module's code list.
-pub const WEBCAM_CODES: &[(&str, &str)] = ConsentCode::TABLE.split_at(4).0;
-pub const MIC_CODES: &[(&str, &str)] = ConsentCode::TABLE.split_at(4).1;
+pub const WEBCAM_CODES: &[(&str, &str)] = WebcamConsentCode::TABLE;
+pub const MIC_CODES: &[(&str, &str)] = MicConsentCode::TABLE;
 
 /// The consent finding `kind` (in-use, access-off, desktop-apps-off, policy-denied) for `cap`.
-fn consent_code(cap: Capability, kind: &str) -> ConsentCode {
-    use ConsentCode::*;
+fn consent_code(cap: Capability, kind: &str) -> crate::codes::Code {
+    use MicConsentCode::*;
+    use WebcamConsentCode::*;
     match (cap, kind) {
-        (Capability::Webcam, "in-use") => WebcamInUse,
-        (Capability::Webcam, "access-off") => WebcamAccessOff,
-        (Capability::Webcam, "desktop-apps-off") => WebcamDesktopAppsOff,
-        (Capability::Webcam, _) => WebcamPolicyDenied,
-        (Capability::Microphone, "in-use") => MicInUse,
-        (Capability::Microphone, "access-off") => MicAccessOff,
-        (Capability::Microphone, "desktop-apps-off") => MicDesktopAppsOff,
-        (Capability::Microphone, _) => MicPolicyDenied,
+        (Capability::Webcam, "in-use") => WebcamInUse.into(),
+        (Capability::Webcam, "access-off") => WebcamAccessOff.into(),
+        (Capability::Webcam, "desktop-apps-off") => WebcamDesktopAppsOff.into(),
+        (Capability::Webcam, _) => WebcamPolicyDenied.into(),
+        (Capability::Microphone, "in-use") => MicInUse.into(),
+        (Capability::Microphone, "access-off") => MicAccessOff.into(),
+        (Capability::Microphone, "desktop-apps-off") => MicDesktopAppsOff.into(),
+        (Capability::Microphone, _) => MicPolicyDenied.into(),
     }
 }
 
