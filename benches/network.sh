@@ -6,8 +6,8 @@
 # References:
 #   goodput: iperf3 -P 4 for 6 s each way (-R for the download), on the same link just before
 #   idle latency and jitter: ping every 50 ms alongside examready's idle phase (its packets share
-#   the queue with examready's) and for 5 s on the idle link just before: median; mdev =
-#   population s.d.
+#   the queue with examready's, as they must: pings on the link alone read up to 2 ms lower on
+#   the NFQUEUE-delayed link, whose delayer is a FIFO): median; mdev = population s.d.
 #   loaded latency: ping every 50 ms alongside examready's transfers (the phases are told apart
 #   by examready's own debug log, EXAMREADY_LOG; each transfer's first 300 ms skipped, as
 #   examready's probes skip them). Ping alongside iperf3 is printed too, for comparison.
@@ -88,9 +88,6 @@ for way in up down; do
 done
 for mode in default quick; do
   flag=""; [ $mode = quick ] && flag=--quick
-  # 5 s of pings on the idle link just before, pooled with those of the idle phase: a quick
-  # idle phase holds only ~16 pings, too few for a reference median on a jittery link.
-  $ON_C ping -D -n -i 0.05 -c 100 "$SERVER_IP" >"$DIR/$mode.idle.ping" || true
   $ON_C ping -D -n -i 0.05 -w 60 "$SERVER_IP" >"$DIR/$mode.ping" &
   pp=$!
   start=$(date +%s.%N)
@@ -160,7 +157,7 @@ for link in links:
         except Exception as e:
             print(f"| {mode} | no report or phases: {e!r} |"); ok_all = False; continue
         ping = pings(f"{d}/{mode}.ping")
-        idle = within(ping, [idle_span]) + [rtt for _, rtt in pings(f"{d}/{mode}.idle.ping")]
+        idle = within(ping, [idle_span])
         loaded_ref = med(within(ping, load_spans))
         lat_ref = med(idle)
         mdev = statistics.pstdev(idle) if len(idle) > 1 else float("nan")
