@@ -58,12 +58,6 @@ pub struct Item<'a> {
 /// Reports per `INSERT` statement (10 parameters each; both databases allow far more).
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// Store a valid submission under token `token_id`.
-pub async fn insert(db: &Db, token_id: &str, sub: &Submission) -> Result<Stored, sqlx::Error> {
-    let stored = insert_batch(db, &[Item { token_id, sub }]).await?;
-    Ok(stored[0])
-}
-
 /// A report about to be stored: its row's id and the columns read from it.
 struct Prepared<'a> {
     item: Item<'a>,
